@@ -1,0 +1,31 @@
+/**
+ * `GET /api/ai/chat/<id>` and `GET /api/ai/chat/status?id=<id>`: the chat's status with every
+ * provider's partial or final result. `?since=<version>&wait=<ms>` holds the request until a
+ * provider changes state; `If-None-Match` / `since` without change answers 304.
+ */
+import type { Config } from '@netlify/functions'
+import { chatIdFromUrl } from '../../server/chats.ts'
+import { API_HEADERS, HttpError, json, route } from '../../server/http.ts'
+import { MAX_WAIT_MS, readStatus } from '../../server/status-reader.ts'
+import { openStore } from '../../server/store.ts'
+
+function waitParam(url: URL): number | undefined {
+  const raw = url.searchParams.get('wait')
+  if (raw === null) return undefined
+  const wait = Number(raw)
+  if (!/^\d{1,6}$/.test(raw) || wait > MAX_WAIT_MS) {
+    throw new HttpError(400, 'invalid_request', `"wait" must be a whole number of milliseconds from 0 to ${MAX_WAIT_MS}.`)
+  }
+  return wait
+}
+
+export default route(['GET', 'HEAD'], async (req) => {
+  const url = new URL(req.url)
+  const chatId = chatIdFromUrl(url)
+  const since = url.searchParams.get('since') ?? req.headers.get('if-none-match')?.replace(/^W\//, '').replace(/"/g, '') ?? undefined
+  const answer = await readStatus(openStore(), chatId, { since: since || undefined, waitMs: waitParam(url) })
+  if (!answer.changed) return new Response(null, { status: 304, headers: { ...API_HEADERS, etag: `"${answer.version}"` } })
+  return json(answer.document, 200, { etag: `"${answer.document.version}"` })
+})
+
+export const config: Config = { path: ['/api/ai/chat/status', '/api/ai/chat/:id'] }

@@ -1,0 +1,75 @@
+/** Turns whatever an SDK threw into a `ProviderError` with words a person understands. No key, header or stack survives. */
+import { PROVIDERS, type ProviderId } from '../../shared/catalogue.ts'
+import { redact } from '../log.ts'
+import { ProviderError } from './types.ts'
+
+function header(headers: unknown, name: string): string | null {
+  if (!headers) return null
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name)
+  const value = (headers as Record<string, unknown>)[name]
+  return typeof value === 'string' ? value : null
+}
+
+/** `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in milliseconds. */
+export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
+  const ms = Number(header(headers, 'retry-after-ms'))
+  if (Number.isFinite(ms) && ms > 0) return ms
+  const raw = header(headers, 'retry-after')
+  if (!raw) return undefined
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(raw)
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined
+}
+
+/** A short, safe excerpt of an upstream explanation (for 400s, where it tells the user what to fix). */
+function upstreamDetail(error: unknown): string {
+  const apiMessage = (error as { apiMessage?: unknown }).apiMessage
+  const raw = typeof apiMessage === 'string' ? apiMessage : error instanceof Error ? error.message : ''
+  const flat = redact(raw.replace(/\s+/g, ' ').trim())
+  return flat ? ` (${flat.slice(0, 200)})` : ''
+}
+
+const TYPE_TO_STATUS: Record<string, number> = {
+  overloaded_error: 529,
+  rate_limit_error: 429,
+  api_error: 500,
+  authentication_error: 401,
+  permission_error: 403,
+  invalid_request_error: 400,
+  not_found_error: 404,
+}
+
+export function toProviderError(provider: ProviderId, error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error
+  const label = PROVIDERS[provider].label
+  const e = error as { status?: unknown; headers?: unknown; name?: unknown; type?: unknown; error?: { type?: unknown; error?: { type?: unknown } } }
+  // Anthropic reports errors inside a running stream as an `error` event without an HTTP status.
+  const bodyType = e?.type ?? e?.error?.type ?? e?.error?.error?.type
+  const status = typeof e?.status === 'number' ? e.status : typeof bodyType === 'string' ? TYPE_TO_STATUS[bodyType] : undefined
+  const after = retryAfterMs(e?.headers)
+
+  if (status === 401 || status === 403) {
+    return new ProviderError('auth', `${label} refused the API key (${status}). Check ${PROVIDERS[provider].keyEnv.join(' or ')}.`, false, status)
+  }
+  if (status === 429) {
+    const wait = after ? `in ${Math.ceil(after / 1000)} s` : 'in a minute'
+    return new ProviderError('rate_limited', `Rate limited by ${label}; try again ${wait}.`, true, status, after)
+  }
+  if (status === 529 || status === 503) {
+    return new ProviderError('overloaded', `${label} is overloaded right now (${status}); try again shortly.`, true, status, after)
+  }
+  if (status === 408 || status === 504) {
+    return new ProviderError('timeout', `${label} timed out (${status}).`, true, status, after)
+  }
+  if (status !== undefined && status >= 500) {
+    return new ProviderError('upstream', `${label} had an internal error (${status}).`, true, status, after)
+  }
+  if (status !== undefined && status >= 400) {
+    const what = status === 404 ? 'does not know this model or endpoint' : 'rejected the request'
+    return new ProviderError('bad_request', `${label} ${what} (${status})${upstreamDetail(error)}.`, false, status)
+  }
+  const name = typeof e?.name === 'string' ? e.name : ''
+  if (/timeout/i.test(name)) return new ProviderError('timeout', `${label} did not answer in time.`, true)
+  return new ProviderError('network', `Could not reach ${label} (network error).`, true)
+}

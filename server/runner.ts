@@ -1,0 +1,323 @@
+/**
+ * Runs a chat: every requested provider at once, each isolated (its own claim, abort signal,
+ * timeout, retries and result blob), so a slow or failing provider never delays or loses another's
+ * answer. The background function and the sync rollback path both call `runChat`.
+ *
+ * One writer per blob: a run first claims a provider's result blob with a conditional write, then
+ * makes every later write conditional on its own last ETag. A second delivery of the same trigger
+ * finds the claim and leaves that provider alone; a run that has been taken over (after it went
+ * silent) finds its ETag stale and stops.
+ */
+import { randomUUID } from 'node:crypto'
+import { PROVIDERS, type Env, type ProviderId } from '../shared/catalogue.ts'
+import { cancelsPrefix, chatPrefix, requestKey, resultKey } from '../shared/keys.ts'
+import { isFinal, type ChatRecord, type ProviderResult, type ResultError } from '../shared/types.ts'
+import { attemptId, readChatFiles } from './chat-files.ts'
+import { describeError, log } from './log.ts'
+import { adapterFor } from './providers/index.ts'
+import { toProviderError } from './providers/errors.ts'
+import { ProviderError, type ProviderAdapter } from './providers/types.ts'
+import { settings, type Settings } from './settings.ts'
+import type { ChatStore } from './store.ts'
+import { sleep } from './sleep.ts'
+
+/** What a result blob holds: the public result plus the id of the run that owns it. */
+export type StoredResult = ProviderResult & { runId: string }
+
+/** Text writes while streaming: the first delta at once, then at most this often. */
+export const WRITE_INTERVAL_MS = 400
+/** A running provider rewrites its blob at least this often, even while waiting for a first token. */
+export const HEARTBEAT_MS = 5_000
+/** How often a running chat looks for cancel markers. */
+export const CANCEL_POLL_MS = 750
+
+type AbortKind = 'timeout' | 'cancelled' | 'superseded' | 'deadline'
+
+class RunAbort extends Error {
+  constructor(readonly kind: AbortKind) {
+    super(`run aborted: ${kind}`)
+    this.name = 'RunAbort'
+  }
+}
+
+export type ProviderOutcome = 'done' | 'error' | 'cancelled' | 'skipped-final' | 'skipped-running' | 'skipped-claimed' | 'superseded'
+
+export interface RunOptions {
+  store: ChatStore
+  env?: Env
+  /** Epoch ms at which providers still running end as `timeout` (the sync path's limit). */
+  deadline?: number
+  /** How the adapters are made (tests and the benchmark may wrap them). */
+  adapter?: (provider: ProviderId, chat: ChatRecord) => ProviderAdapter
+}
+
+export interface RunSummary {
+  chatId: string
+  found: boolean
+  outcomes: Partial<Record<ProviderId, ProviderOutcome>>
+}
+
+const nowIso = () => new Date().toISOString()
+
+
+/** Full-jitter exponential backoff: a random wait in [base·2^n / 2, base·2^n]. */
+export function backoffMs(retry: number, baseMs: number, random = Math.random): number {
+  const ceiling = Math.min(baseMs * 2 ** retry, 8_000)
+  return ceiling / 2 + random() * (ceiling / 2)
+}
+
+/** A result blob is stale when its run has been silent for longer than the stall limit. */
+export function isStale(result: Pick<ProviderResult, 'updatedAt' | 'timings'>, stallSeconds: number, now = Date.now()): boolean {
+  const last = Date.parse(result.updatedAt ?? result.timings.startedAt ?? result.timings.queuedAt)
+  return !Number.isFinite(last) || now - last > stallSeconds * 1000
+}
+
+/**
+ * Owns one result blob: throttles text writes, keeps a heartbeat, and makes every write conditional
+ * on the previous one so a run that was taken over learns it at its next write.
+ */
+class ResultWriter {
+  #etag: string | undefined
+  #chain: Promise<void> = Promise.resolve()
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #heartbeat: ReturnType<typeof setInterval>
+  #lastWriteAt = Date.now()
+  #dirty = false
+  lost = false
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly key: string,
+    readonly doc: StoredResult,
+    etag: string | undefined,
+    private readonly onLost: () => void,
+  ) {
+    this.#etag = etag
+    this.#heartbeat = setInterval(() => {
+      if (Date.now() - this.#lastWriteAt >= HEARTBEAT_MS - 50) {
+        this.#dirty = true
+        void this.flush()
+      }
+    }, HEARTBEAT_MS / 2)
+  }
+
+  /** Records a change; it is written within `WRITE_INTERVAL_MS`. */
+  update(patch: Partial<StoredResult>): void {
+    Object.assign(this.doc, patch)
+    this.#dirty = true
+    if (this.#timer) return
+    const wait = Math.max(0, this.#lastWriteAt + WRITE_INTERVAL_MS - Date.now())
+    this.#timer = setTimeout(() => void this.flush(), wait)
+  }
+
+  /** Writes the latest state now (after any write in flight). */
+  flush(patch: Partial<StoredResult> = {}): Promise<void> {
+    Object.assign(this.doc, patch)
+    this.#dirty = true
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#chain = this.#chain.then(() => this.#write())
+    return this.#chain
+  }
+
+  /** Writes the final state, retrying a failed write: a finished answer must not be dropped. */
+  async finish(patch: Partial<StoredResult>): Promise<void> {
+    clearInterval(this.#heartbeat)
+    for (let attempt = 0; ; attempt++) {
+      await this.flush(patch)
+      if (!this.#dirty || this.lost || attempt >= 3) return
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt))
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#heartbeat)
+    clearTimeout(this.#timer)
+  }
+
+  async #write(): Promise<void> {
+    if (this.lost || !this.#dirty) return
+    this.#dirty = false
+    const snapshot: StoredResult = { ...this.doc, updatedAt: nowIso() }
+    try {
+      const result = await this.store.setJSON(this.key, snapshot, this.#etag ? { onlyIfMatch: this.#etag } : {})
+      if (!result.modified) {
+        this.lost = true
+        this.stop()
+        this.onLost()
+        return
+      }
+      this.#etag = result.etag
+      this.#lastWriteAt = Date.now()
+      this.doc.updatedAt = snapshot.updatedAt
+    } catch (error) {
+      this.#dirty = true
+      log.warn('result_write_failed', { key: this.key, error: describeError(error) })
+    }
+  }
+}
+
+function errorFields(error: ResultError): Pick<ProviderResult, 'ok' | 'status' | 'error'> {
+  return { status: 'error', ok: false, error }
+}
+
+async function runProvider(
+  chat: ChatRecord,
+  provider: ProviderId,
+  attempt: number,
+  options: Required<Pick<RunOptions, 'store'>> & RunOptions & { config: Settings; controllers: Map<string, AbortController> },
+): Promise<ProviderOutcome> {
+  const { store, config } = options
+  const key = resultKey(chat.chatId, provider, attempt)
+  const params = chat.params[provider]
+  if (!params) return 'skipped-final'
+
+  // Claim: a fresh blob, or one whose run went silent (its ETag is the condition).
+  const existing = await store.getJSONWithEtag<StoredResult>(key)
+  if (existing && isFinal(existing.data.status)) return 'skipped-final'
+  if (existing && !isStale(existing.data, config.stallSeconds)) return 'skipped-running'
+  const startedAt = nowIso()
+  const doc: StoredResult = {
+    status: 'queued',
+    ok: false,
+    text: '',
+    model: params.model,
+    attempt,
+    timings: { queuedAt: chat.createdAt, startedAt },
+    calls: 0,
+    updatedAt: startedAt,
+    runId: randomUUID(),
+    ...(chat.demo ? { demo: true } : {}),
+  }
+  const claim = await store.setJSON(key, doc, existing?.etag ? { onlyIfMatch: existing.etag } : { onlyIfNew: true })
+  if (!claim.modified) return 'skipped-claimed'
+
+  const controller = new AbortController()
+  options.controllers.set(attemptId(provider, attempt), controller)
+  const signal = controller.signal
+  const writer = new ResultWriter(store, key, doc, claim.etag, () => controller.abort(new RunAbort('superseded')))
+  const timeout = setTimeout(() => controller.abort(new RunAbort('timeout')), config.providerTimeoutMs)
+  const deadline = options.deadline !== undefined
+    ? setTimeout(() => controller.abort(new RunAbort('deadline')), Math.max(0, options.deadline - Date.now()))
+    : undefined
+  const adapter = options.adapter?.(provider, chat) ?? adapterFor(provider, { demo: chat.demo, env: options.env ?? process.env })
+  const timeoutAt = Date.now() + config.providerTimeoutMs
+
+  let text = ''
+  const finished = (patch: Partial<StoredResult>) => writer.finish({ text, timings: { ...doc.timings, finishedAt: nowIso() }, ...patch })
+
+  try {
+    if (await store.getJSON(`${cancelsPrefix(chat.chatId)}${attemptId(provider, attempt)}`)) throw new RunAbort('cancelled')
+    for (let call = 1; ; call++) {
+      writer.update({ calls: call })
+      try {
+        for await (const event of adapter.stream(
+          { model: params.model, message: chat.message, system: params.system, temperature: params.temperature, maxTokens: params.maxTokens },
+          { signal },
+        )) {
+          if (event.type === 'model') {
+            writer.update({ model: event.model })
+          } else if (event.type === 'text') {
+            const first = text === ''
+            text += event.text
+            if (first) void writer.flush({ status: 'streaming', text, timings: { ...doc.timings, firstTokenAt: nowIso() } })
+            else writer.update({ text })
+          } else {
+            signal.throwIfAborted()
+            const usage = event.usage ? { usage: event.usage } : {}
+            if (event.finishReason === 'content_filter') {
+              await finished({
+                ...errorFields({ code: 'content_filtered', message: `${PROVIDERS[provider].label} stopped this answer with its safety filter.`, retryable: false }),
+                finishReason: 'content_filter',
+                ...usage,
+              })
+              return 'error'
+            }
+            await finished({ status: 'done', ok: true, finishReason: event.finishReason, ...usage })
+            return 'done'
+          }
+        }
+        signal.throwIfAborted()
+        // The stream ended without a finish event: the connection was cut.
+        throw new ProviderError('stream_interrupted', 'The answer stopped before the provider finished it.', false)
+      } catch (error) {
+        if (signal.aborted) throw signal.reason
+        const failure = toProviderError(provider, error)
+        if (text !== '' || failure.code === 'stream_interrupted') {
+          throw new ProviderError('stream_interrupted', `The answer was cut off after it started (${failure.message.replace(/\.$/, '')}).`, false)
+        }
+        const wait = failure.retryAfterMs ?? backoffMs(call - 1, config.retryBaseMs)
+        if (!failure.retryable || call >= config.maxProviderCalls || Date.now() + wait >= timeoutAt) throw failure
+        log.info('provider_retry', { chatId: chat.chatId, provider, attempt, call, code: failure.code, waitMs: Math.round(wait) })
+        await sleep(wait, signal)
+      }
+    }
+  } catch (error) {
+    const reason = error instanceof RunAbort ? error : signal.aborted && signal.reason instanceof RunAbort ? signal.reason : null
+    if (reason?.kind === 'superseded' || writer.lost) return 'superseded'
+    if (reason?.kind === 'cancelled') {
+      await finished({ status: 'cancelled', ok: false })
+      return 'cancelled'
+    }
+    if (reason) {
+      const seconds = Math.round((reason.kind === 'deadline' ? (options.deadline ?? 0) - Date.parse(startedAt) : config.providerTimeoutMs) / 1000)
+      const message = reason.kind === 'deadline'
+        ? `No complete answer within the ${seconds} s limit of the synchronous mode.`
+        : `No complete answer within ${seconds} s.`
+      await finished(errorFields({ code: 'timeout', message, retryable: true }))
+      return 'error'
+    }
+    const failure = error instanceof ProviderError ? error : toProviderError(provider, error)
+    if (!(error instanceof ProviderError)) log.warn('provider_failed', { chatId: chat.chatId, provider, error: describeError(error) })
+    await finished(errorFields({ code: failure.code, message: failure.message, retryable: failure.retryable || failure.code === 'stream_interrupted' }))
+    return 'error'
+  } finally {
+    clearTimeout(timeout)
+    clearTimeout(deadline)
+    writer.stop()
+    options.controllers.delete(attemptId(provider, attempt))
+  }
+}
+
+/**
+ * Runs every requested provider of a chat (its latest attempt) that is neither finished nor owned
+ * by another live run. Safe to call any number of times, at once or one after another.
+ */
+export async function runChat(chatId: string, options: RunOptions): Promise<RunSummary> {
+  const { store } = options
+  const config = settings(options.env ?? process.env)
+  const chat = await store.getJSON<ChatRecord>(requestKey(chatId))
+  if (!chat) return { chatId, found: false, outcomes: {} }
+
+  const files = readChatFiles(chatId, await store.list(chatPrefix(chatId)))
+  const controllers = new Map<string, AbortController>()
+  const watcher = setInterval(() => {
+    if (controllers.size === 0) return
+    store
+      .list(cancelsPrefix(chatId))
+      .then((blobs) => {
+        for (const { key } of blobs) controllers.get(key.slice(cancelsPrefix(chatId).length))?.abort(new RunAbort('cancelled'))
+      })
+      .catch((error) => log.warn('cancel_watch_failed', { chatId, error: describeError(error) }))
+  }, CANCEL_POLL_MS)
+
+  const outcomes: Partial<Record<ProviderId, ProviderOutcome>> = {}
+  let failures: unknown[]
+  try {
+    const settled = await Promise.allSettled(
+      chat.providers.map(async (provider) => {
+        outcomes[provider] = await runProvider(chat, provider, files.latest[provider], { ...options, config, controllers })
+      }),
+    )
+    failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))
+  } finally {
+    clearInterval(watcher)
+  }
+  // Only a store failure gets here (a claim or a read). Every other provider has finished by now;
+  // throwing makes Netlify deliver the run again, and the claims keep finished providers from being called twice.
+  if (failures.length) {
+    for (const error of failures) log.error('provider_run_failed', { chatId, error: describeError(error) })
+    throw failures[0]
+  }
+  return { chatId, found: true, outcomes }
+}

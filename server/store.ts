@@ -1,0 +1,126 @@
+/**
+ * The app's one Netlify Blobs store, behind the few operations it needs.
+ *
+ * - Strong consistency everywhere: the status must see a provider's latest write (eventual reads
+ *   on Netlify can lag up to 60 s).
+ * - Conditional writes to one key are serialized inside the process: the local blob server checks
+ *   the condition and writes with awaits in between, so concurrent `onlyIfNew` calls could all win.
+ * - Every operation is counted (`storeCounters`) so the benchmark reports real costs, not estimates.
+ */
+import { getStore, type Store } from '@netlify/blobs'
+
+export const STORE_NAME = 'ai-gateway-chat'
+
+export interface ListedBlob {
+  key: string
+  etag: string
+}
+
+export interface WriteCondition {
+  onlyIfNew?: boolean
+  onlyIfMatch?: string
+}
+
+export interface StoreCounters {
+  reads: number
+  writes: number
+  lists: number
+  deletes: number
+}
+
+/** Operations made by this process, by kind. */
+export const storeCounters: StoreCounters = { reads: 0, writes: 0, lists: 0, deletes: 0 }
+
+export function resetStoreCounters(): void {
+  Object.assign(storeCounters, { reads: 0, writes: 0, lists: 0, deletes: 0 })
+}
+
+const keyLocks = new Map<string, Promise<unknown>>()
+
+async function withKeyLock<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = keyLocks.get(key) ?? Promise.resolve()
+  const run = previous.then(task, task)
+  const settled = run.catch(() => undefined)
+  keyLocks.set(key, settled)
+  try {
+    return await run
+  } finally {
+    if (keyLocks.get(key) === settled) keyLocks.delete(key)
+  }
+}
+
+// The local blob server derives ETags from a file's mtime in whole milliseconds: two writes of one
+// key in the same millisecond would share an ETag and a change could go unseen. Keep same-key
+// writes from this process at least 2 ms apart (free on Netlify, where writes take longer anyway).
+const lastWriteAt = new Map<string, number>()
+async function spaceWrites(key: string): Promise<void> {
+  const wait = (lastWriteAt.get(key) ?? 0) + 2 - Date.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  if (lastWriteAt.size > 2000) {
+    const cutoff = Date.now() - 1000
+    for (const [k, at] of lastWriteAt) if (at < cutoff) lastWriteAt.delete(k)
+  }
+}
+
+export class ChatStore {
+  readonly #store: Store
+
+  constructor(store: Store = getStore({ name: STORE_NAME, consistency: 'strong' })) {
+    this.#store = store
+  }
+
+  async getJSON<T>(key: string): Promise<T | null> {
+    storeCounters.reads++
+    return ((await this.#store.get(key, { type: 'json' })) as T | null) ?? null
+  }
+
+  async getJSONWithEtag<T>(key: string): Promise<{ data: T; etag: string | undefined } | null> {
+    storeCounters.reads++
+    const found = await this.#store.getWithMetadata(key, { type: 'json' })
+    return found ? { data: found.data as T, etag: found.etag } : null
+  }
+
+  /** Writes JSON; with a condition, `modified: false` means another writer got there first. */
+  async setJSON(key: string, value: unknown, condition: WriteCondition = {}): Promise<{ modified: boolean; etag?: string }> {
+    const write = async () => {
+      await spaceWrites(key)
+      storeCounters.writes++
+      const options = condition.onlyIfNew
+        ? { onlyIfNew: true }
+        : condition.onlyIfMatch
+          ? { onlyIfMatch: condition.onlyIfMatch }
+          : {}
+      try {
+        return await this.#store.setJSON(key, value, options)
+      } finally {
+        lastWriteAt.set(key, Date.now())
+      }
+    }
+    return condition.onlyIfNew || condition.onlyIfMatch ? withKeyLock(key, write) : write()
+  }
+
+  /** Every blob under a prefix (all pages). */
+  async list(prefix: string): Promise<ListedBlob[]> {
+    const blobs: ListedBlob[] = []
+    for await (const page of this.listPages(prefix)) blobs.push(...page)
+    return blobs
+  }
+
+  /** Blobs under a prefix, one page (up to 1,000) at a time. */
+  async *listPages(prefix: string): AsyncGenerator<ListedBlob[]> {
+    for await (const page of this.#store.list({ prefix, paginate: true })) {
+      storeCounters.lists++
+      yield page.blobs.map(({ key, etag }) => ({ key, etag }))
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    storeCounters.deletes++
+    await this.#store.delete(key)
+  }
+}
+
+/** The app's store, as configured by the Netlify environment (or `setEnvironmentContext` in tests). */
+export function openStore(): ChatStore {
+  return new ChatStore()
+}

@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url'
+import netlify from '@netlify/vite-plugin'
+import { defineConfig, type Plugin, type ViteDevServer } from 'vite'
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * @netlify/vite-plugin finds netlify.toml, netlify/functions and .netlify/blobs-serve under Vite's
+ * root. Our page lives in web/ (Vite's root), the Netlify project is the repository root, so hand
+ * the plugin a view of the dev server whose root is the repository.
+ */
+function netlifyAtProjectRoot(): Plugin[] {
+  const plugins: Plugin[] = [].concat(
+    netlify({
+      edgeFunctions: { enabled: false },
+      images: { enabled: false },
+      database: { enabled: false },
+    }),
+  )
+  return plugins.map((plugin) => {
+    const configureServer = plugin.configureServer
+    if (typeof configureServer !== 'function') return plugin
+    return {
+      ...plugin,
+      configureServer(server: ViteDevServer) {
+        const view = new Proxy(server, {
+          get: (target, prop) => (prop === 'config' ? { ...target.config, root: projectRoot } : Reflect.get(target, prop)),
+        })
+        return configureServer.call(this, view)
+      },
+    }
+  })
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  plugins: [netlifyAtProjectRoot()],
+  server: {
+    port: Number(process.env.PORT) || 8888,
+    strictPort: true,
+    host: process.env.HOST || '127.0.0.1',
+  },
+  build: {
+    outDir: fileURLToPath(new URL('../dist', import.meta.url)),
+    emptyOutDir: true,
+  },
+})
