@@ -1,7 +1,8 @@
 /**
  * The providers this app can compare and the models each may be asked for.
  *
- * Defaults and allow-lists follow the models Netlify AI Gateway serves (checked 2026-11); an operator
+ * Defaults and allow-lists follow the models Netlify AI Gateway serves, minus those the SDKs flag as
+ * retiring (checked 2026-11-29); an operator
  * replaces a list with `AI_CHAT_MODELS_<PROVIDER>` (comma-separated, first = default), no code change.
  */
 
@@ -30,7 +31,7 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     keyEnv: ['OPENAI_API_KEY'],
     baseUrlEnv: 'OPENAI_BASE_URL',
     modelsEnv: 'AI_CHAT_MODELS_OPENAI',
-    models: ['gpt-5-mini', 'gpt-5', 'gpt-5.1', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'o4-mini'],
+    models: ['gpt-5-mini', 'gpt-5.5', 'gpt-5.4', 'gpt-5', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'o4-mini'],
     maxTemperature: 2,
   },
   anthropic: {
@@ -39,7 +40,7 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     keyEnv: ['ANTHROPIC_API_KEY'],
     baseUrlEnv: 'ANTHROPIC_BASE_URL',
     modelsEnv: 'AI_CHAT_MODELS_ANTHROPIC',
-    models: ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-opus-4-7'],
+    models: ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-7', 'claude-opus-4-6'],
     maxTemperature: 1,
   },
   gemini: {
@@ -48,7 +49,7 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     keyEnv: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'],
     baseUrlEnv: 'GOOGLE_GEMINI_BASE_URL',
     modelsEnv: 'AI_CHAT_MODELS_GEMINI',
-    models: ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-3-flash-preview', 'gemini-3.1-pro-preview'],
+    models: ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-3-flash-preview', 'gemini-3.1-pro-preview', 'gemini-flash-latest'],
     maxTemperature: 2,
   },
 }

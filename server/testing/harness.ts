@@ -1,0 +1,123 @@
+/**
+ * Everything an API test needs: a real BlobsServer, the functions on the in-process platform,
+ * and msw playing the three providers. Provider keys are set to test values that must never leak.
+ */
+import { http, passthrough, type HttpHandler } from 'msw'
+import { setupServer } from 'msw/node'
+import { startBlobs, type TestBlobs } from './blobs.ts'
+import { FakeProviders } from './fake-providers.ts'
+import { createPlatform, type Platform } from './platform.ts'
+
+export const TEST_KEYS = {
+  OPENAI_API_KEY: 'sk-test-openai-5ecret0penai',
+  ANTHROPIC_API_KEY: 'sk-ant-test-5ecretAnthr0pic',
+  GEMINI_API_KEY: 'AIza-test-5ecretGemini',
+} as const
+
+/** Env for a test: the three test keys, quick retries, and no demo mode unless asked. */
+export const TEST_ENV: Record<string, string | undefined> = {
+  ...TEST_KEYS,
+  GOOGLE_API_KEY: undefined,
+  OPENAI_BASE_URL: undefined,
+  ANTHROPIC_BASE_URL: undefined,
+  GOOGLE_GEMINI_BASE_URL: undefined,
+  AI_CHAT_DEMO: undefined,
+  AI_CHAT_MODE: undefined,
+  AI_CHAT_SECRET: undefined,
+  AI_CHAT_ACCESS_TOKEN: undefined,
+  AI_CHAT_RETRY_BASE_MS: '20',
+}
+
+export interface ApiAnswer<T = any> {
+  status: number
+  headers: Headers
+  body: T
+}
+
+export interface Harness {
+  blobs: TestBlobs
+  providers: FakeProviders
+  platform: Platform
+  /** Calls the app the way curl would. */
+  api<T = any>(path: string, init?: RequestInit & { json?: unknown }): Promise<ApiAnswer<T>>
+  /** Posts a chat and returns its id. */
+  startChat(body?: unknown): Promise<string>
+  /** Polls the status until the chat is final. */
+  waitForFinal(chatId: string, timeoutMs?: number): Promise<any>
+  use(...handlers: HttpHandler[]): void
+  setEnv(env: Record<string, string | undefined>): void
+  close(): Promise<void>
+}
+
+export async function createHarness(env: Record<string, string | undefined> = {}): Promise<Harness> {
+  const saved = new Map<string, string | undefined>()
+  const setEnv = (vars: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(vars)) {
+      if (!saved.has(name)) saved.set(name, process.env[name])
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+  setEnv({ ...TEST_ENV, ...env })
+
+  const blobs = await startBlobs()
+  const providers = new FakeProviders()
+  const platform = createPlatform()
+  const server = setupServer(
+    ...providers.handlers(),
+    http.all(`${platform.origin}/*`, ({ request }) => platform.fetch(request)),
+    // The real blob server is reached over the network; everything else must be a known fake.
+    http.all(`${blobs.url}/*`, () => passthrough()),
+  )
+  server.listen({ onUnhandledFrame: 'error' })
+
+  const api: Harness['api'] = async (path, init = {}) => {
+    const { json, ...rest } = init
+    const request = new Request(new URL(path, platform.origin), {
+      ...rest,
+      ...(json !== undefined ? { method: rest.method ?? 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string>) } } : {}),
+    })
+    const response = await platform.fetch(request)
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = text ? JSON.parse(text) : null
+    } catch {
+      // not JSON
+    }
+    return { status: response.status, headers: response.headers, body }
+  }
+
+  return {
+    blobs,
+    providers,
+    platform,
+    api,
+    setEnv,
+    use: (...handlers) => server.use(...handlers),
+    async startChat(body = { message: 'Compare yourselves in one sentence.' }) {
+      const answer = await api('/api/ai/chat', { json: body })
+      if (answer.status !== 202) throw new Error(`POST answered ${answer.status}: ${JSON.stringify(answer.body)}`)
+      return answer.body.chatId as string
+    },
+    async waitForFinal(chatId, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const answer = await api(`/api/ai/chat/${chatId}`)
+        if (answer.status !== 200) throw new Error(`status answered ${answer.status}: ${JSON.stringify(answer.body)}`)
+        if (answer.body.status === 'completed' || answer.body.status === 'failed') return answer.body
+        if (Date.now() > until) throw new Error(`chat ${chatId} not final after ${timeoutMs} ms: ${JSON.stringify(answer.body.results)}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+    async close() {
+      await platform.settle()
+      server.close()
+      await blobs.stop()
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    },
+  }
+}
