@@ -165,7 +165,7 @@ async function runProvider(
   chat: ChatRecord,
   provider: ProviderId,
   attempt: number,
-  options: Required<Pick<RunOptions, 'store'>> & RunOptions & { config: Settings; controllers: Map<string, AbortController> },
+  options: RunOptions & { config: Settings; controllers: Map<string, AbortController>; listedEtag: string | undefined },
 ): Promise<ProviderOutcome> {
   const { store, config } = options
   const key = resultKey(chat.chatId, provider, attempt)
@@ -189,7 +189,10 @@ async function runProvider(
     runId: randomUUID(),
     ...(chat.demo ? { demo: true } : {}),
   }
-  const claim = await store.setJSON(key, doc, existing?.etag ? { onlyIfMatch: existing.etag } : { onlyIfNew: true })
+  // The local blob server sends no ETag on reads; the listing's ETag is the same value.
+  const etag = existing ? (existing.etag ?? options.listedEtag) : undefined
+  if (existing && !etag) return 'skipped-claimed'
+  const claim = await store.setJSON(key, doc, etag ? { onlyIfMatch: etag } : { onlyIfNew: true })
   if (!claim.modified) return 'skipped-claimed'
 
   const controller = new AbortController()
@@ -306,7 +309,9 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
   try {
     const settled = await Promise.allSettled(
       chat.providers.map(async (provider) => {
-        outcomes[provider] = await runProvider(chat, provider, files.latest[provider], { ...options, config, controllers })
+        const attempt = files.latest[provider]
+        const listedEtag = files.results.get(resultKey(chatId, provider, attempt))
+        outcomes[provider] = await runProvider(chat, provider, attempt, { ...options, config, controllers, listedEtag })
       }),
     )
     failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))

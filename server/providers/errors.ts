@@ -45,8 +45,8 @@ export function toProviderError(provider: ProviderId, error: unknown): ProviderE
   const label = PROVIDERS[provider].label
   const e = error as { status?: unknown; headers?: unknown; name?: unknown; type?: unknown; error?: { type?: unknown; error?: { type?: unknown } } }
   // Anthropic reports errors inside a running stream as an `error` event without an HTTP status.
-  const bodyType = e?.type ?? e?.error?.type ?? e?.error?.error?.type
-  const status = typeof e?.status === 'number' ? e.status : typeof bodyType === 'string' ? TYPE_TO_STATUS[bodyType] : undefined
+  const bodyType = [e?.type, e?.error?.error?.type, e?.error?.type].find((type): type is string => typeof type === 'string' && type in TYPE_TO_STATUS)
+  const status = typeof e?.status === 'number' ? e.status : bodyType ? TYPE_TO_STATUS[bodyType] : undefined
   const after = retryAfterMs(e?.headers)
 
   if (status === 401 || status === 403) {

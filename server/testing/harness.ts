@@ -85,7 +85,7 @@ export async function createHarness(env: Record<string, string | undefined> = {}
     } catch {
       // not JSON
     }
-    return { status: response.status, headers: response.headers, body }
+    return { status: response.status, headers: response.headers, body: body as any }
   }
 
   return {

@@ -139,7 +139,12 @@ export async function fakeResponse(
         head.forEach(send)
         for (let i = 0; i < deltas.length; i++) {
           if (signal?.aborted) return controller.close()
-          if (reply.cutAfter !== undefined && i >= reply.cutAfter) return controller.error(new Error('connection reset by fake provider'))
+          if (reply.cutAfter !== undefined && i >= reply.cutAfter) {
+            // Bytes sent before a cut reach the client; erroring the stream at once would discard them
+            // from the buffers in between, so let them drain first.
+            await wait(50, signal)
+            return controller.error(new Error('connection reset by fake provider'))
+          }
           if (reply.hangAfter !== undefined && i >= reply.hangAfter) {
             await forever(signal)
             return controller.close()
