@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createHarness, type Harness } from './testing/harness.ts'
+import { createHarness, type ApiAnswer, type Harness } from './testing/harness.ts'
 
 let h: Harness
 beforeAll(async () => {
@@ -8,11 +8,11 @@ beforeAll(async () => {
 afterAll(() => h.close())
 beforeEach(() => h.providers.reset())
 
-const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<ApiAnswer> =>
   h.api('/api/ai/chat', { method: 'POST', body, headers })
 
 describe('POST /api/ai/chat rejects bad input with a clear JSON error and writes nothing', () => {
-  const cases: Array<[string, () => ReturnType<Harness['api']>, number, string]> = [
+  const cases: Array<[string, () => Promise<ApiAnswer>, number, string]> = [
     ['a body that is not JSON', () => raw('message=hello', { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'invalid_json'],
     ['an empty body', () => raw(''), 400, 'invalid_json'],
     ['invalid UTF-8', () => h.api('/api/ai/chat', { method: 'POST', body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }), 400, 'invalid_json'],
