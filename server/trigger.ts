@@ -10,6 +10,8 @@ import type { ChatStore } from './store.ts'
 
 /** The background function's URL: outside `/api`, so no API rule (access token, rate limit) applies to it. */
 export const RUN_PATH = '/.netlify/functions/ai-chat-run-background'
+/** The synchronous run (the rollback path), in its own function so the POST function loads no provider SDK. */
+export const RUN_SYNC_PATH = '/.netlify/functions/ai-chat-run-sync'
 
 /** Where the generated secret is kept when `AI_CHAT_SECRET` is unset (outside `chats/`, so cleanup never touches it). */
 export const SECRET_KEY = 'config/trigger-secret'
@@ -50,6 +52,31 @@ export function verifyChat(secret: string, chatId: unknown, signature: unknown):
 export interface TriggerBody {
   chatId: string
   signature: string
+  /** Sync runs only: epoch ms at which providers still running end as `timeout`. */
+  deadline?: number
+}
+
+function post(path: string, origin: string, body: TriggerBody): Promise<Response> {
+  return fetch(new URL(path, origin), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+/** Runs the chat in the sync function and resolves when it has finished (or throws when the call failed). */
+export async function runViaSyncFunction(origin: string, chatId: string, secret: string, deadline: number): Promise<void> {
+  const response = await post(RUN_SYNC_PATH, origin, { chatId, signature: signChat(secret, chatId), deadline })
+  await response.body?.cancel()
+  if (!response.ok) throw new Error(`The sync run answered ${response.status}.`)
+}
+
+/** The signed trigger in a request body, or null when it is missing, malformed or not signed with `secret`. */
+export async function readTrigger(req: Request, secret: string): Promise<TriggerBody | null> {
+  let body: Partial<TriggerBody> = {}
+  try {
+    body = req.method === 'POST' ? ((await req.json()) as Partial<TriggerBody>) : {}
+  } catch {
+    // An unreadable body is an unsigned one.
+  }
+  if (!verifyChat(secret, body.chatId, body.signature)) return null
+  return { chatId: body.chatId, signature: body.signature as string, ...(typeof body.deadline === 'number' ? { deadline: body.deadline } : {}) }
 }
 
 /**
@@ -58,12 +85,7 @@ export interface TriggerBody {
  * returned promise to `context.waitUntil` instead of awaiting it.
  */
 export function startRun(origin: string, chatId: string, secret: string): Promise<void> {
-  const body: TriggerBody = { chatId, signature: signChat(secret, chatId) }
-  return fetch(new URL(RUN_PATH, origin), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
+  return post(RUN_PATH, origin, { chatId, signature: signChat(secret, chatId) })
     .then(async (response) => {
       await response.body?.cancel()
       if (response.status >= 300) log.error('trigger_rejected', { chatId, status: response.status })

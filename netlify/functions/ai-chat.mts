@@ -6,7 +6,9 @@ import { createChat } from '../../server/chats.ts'
 import { HttpError, json, readJsonBody, route } from '../../server/http.ts'
 import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
-import { startRun, triggerSecret } from '../../server/trigger.ts'
+import { runViaSyncFunction, startRun, triggerSecret } from '../../server/trigger.ts'
+import { describeError, log } from '../../server/log.ts'
+import { documentOf, readSnapshot } from '../../server/status-reader.ts'
 
 export default route(['POST'], async (req: Request, context: Context) => {
   const config = settings()
@@ -21,14 +23,19 @@ export default route(['POST'], async (req: Request, context: Context) => {
   const input = validateChatInput(body, { ...config, env: process.env })
   if (!input.ok) throw new HttpError(input.status, input.code, input.message)
 
+  const deadline = Date.now() + config.syncDeadlineMs
   const store = openStore()
+  const [chat, secret] = await Promise.all([createChat(store, input.value, config, mode), triggerSecret(store)])
   if (mode === 'sync') {
-    // The rollback path: the same runner, inline, answered when every provider has finished or the deadline passed.
-    const { runSync } = await import('../../server/sync.ts')
-    return json(await runSync(store, input.value, config), 200)
+    // The rollback path: the same runner in the sync function, answered when every provider has
+    // finished or the deadline passed. If that call fails, the chat still runs in the background.
+    try {
+      await runViaSyncFunction(url.origin, chat.chatId, secret, deadline)
+      return json(documentOf(await readSnapshot(store, chat.chatId)), 200)
+    } catch (error) {
+      log.error('sync_run_failed', { chatId: chat.chatId, error: describeError(error) })
+    }
   }
-
-  const [chat, secret] = await Promise.all([createChat(store, input.value, config, 'background'), triggerSecret(store)])
   context.waitUntil(startRun(url.origin, chat.chatId, secret))
   const statusUrl = `/api/ai/chat/${chat.chatId}`
   const accepted: AcceptedDocument = { success: true, chatId: chat.chatId, status: 'pending', statusUrl }

@@ -8,6 +8,7 @@ import * as chat from '../../netlify/functions/ai-chat.mts'
 import * as status from '../../netlify/functions/ai-chat-status.mts'
 import * as models from '../../netlify/functions/ai-models.mts'
 import * as run from '../../netlify/functions/ai-chat-run-background.mts'
+import * as runSync from '../../netlify/functions/ai-chat-run-sync.mts'
 
 type Module = { default: (req: Request, context: Context) => Promise<Response | void>; config?: Config }
 
@@ -21,6 +22,7 @@ export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat-status', module: status as Module },
   { name: 'ai-models', module: models as Module },
   { name: 'ai-chat-run-background', module: run as Module },
+  { name: 'ai-chat-run-sync', module: runSync as Module },
 ]
 
 export interface Platform {

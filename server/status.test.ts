@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { requestKey } from '../shared/keys.ts'
+import { resetStoreCounters, storeCounters } from './store.ts'
+import { createHarness, type Harness } from './testing/harness.ts'
+
+let h: Harness
+beforeAll(async () => {
+  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '3000' })
+})
+afterAll(() => h.close())
+beforeEach(() => h.providers.reset())
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (ok(value)) return value
+    if (Date.now() > end) throw new Error(`condition not met: ${JSON.stringify(value).slice(0, 500)}`)
+    await new Promise((resolve) => setTimeout(resolve, 15))
+  }
+}
+
+describe('GET /api/ai/chat/<id>', () => {
+  it('answers 202 before any provider answers, then shows every requested provider as queued', async () => {
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { delayMs: 1500, chunks: ['late'] })
+    const started = Date.now()
+    const chatId = await h.startChat({ message: 'Hello' })
+    expect(Date.now() - started).toBeLessThan(1000)
+    const { body } = await h.api(`/api/ai/chat/${chatId}`)
+    expect(body).toMatchObject({ success: true, chatId, status: 'pending', completedAt: null, request: { message: 'Hello', maxTokens: 4096 } })
+    expect(Object.keys(body.results)).toEqual(['openai', 'anthropic', 'gemini'])
+    for (const result of Object.values<any>(body.results)) {
+      expect(result).toMatchObject({ status: 'queued', ok: false, text: '', attempt: 1, timings: { queuedAt: body.createdAt } })
+    }
+    expect(Date.parse(body.expiresAt) - Date.parse(body.createdAt)).toBe(3600_000)
+    await h.waitForFinal(chatId)
+  })
+
+  it('shows a provider\'s partial text before it finishes', async () => {
+    h.providers.script('anthropic', { chunks: ['Partial ', 'then ', 'more ', 'and ', 'done.'], chunkMs: 250 })
+    const chatId = await h.startChat({ message: 'Stream please' })
+    const partial = await until(() => h.api(`/api/ai/chat/${chatId}`), (a) => a.body.results.anthropic.status === 'streaming')
+    expect(partial.body.status).toBe('processing')
+    expect(partial.body.results.anthropic.text.startsWith('Partial ')).toBe(true)
+    expect(partial.body.results.anthropic.text).not.toBe('Partial then more and done.')
+    expect(partial.body.results.anthropic.timings.firstTokenAt).toBeDefined()
+    const final = await h.waitForFinal(chatId)
+    expect(final.results.anthropic).toMatchObject({ status: 'done', ok: true, text: 'Partial then more and done.', finishReason: 'stop', model: 'claude-sonnet-4-6', usage: { inputTokens: 12, outputTokens: expect.any(Number) } })
+    expect(final.completedAt).toBe([...Object.values<any>(final.results)].map((r) => r.timings.finishedAt).sort().at(-1))
+  })
+
+  it('is completed when one provider fails and two succeed; the failed card carries its error', async () => {
+    h.providers.script('gemini', { status: 401 })
+    const doc = await h.waitForFinal(await h.startChat())
+    expect(doc.status).toBe('completed')
+    expect(doc.results.openai.status).toBe('done')
+    expect(doc.results.anthropic.status).toBe('done')
+    expect(doc.results.gemini).toMatchObject({ status: 'error', ok: false, error: { code: 'auth', message: expect.stringContaining('Gemini'), retryable: false } })
+  })
+
+  it('is failed when every provider fails', async () => {
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { status: 400 })
+    const doc = await h.waitForFinal(await h.startChat())
+    expect(doc.status).toBe('failed')
+    expect(doc.completedAt).not.toBeNull()
+  })
+
+  it('answers the same document at /api/ai/chat/status?id=<id>', async () => {
+    const chatId = await h.startChat()
+    await h.waitForFinal(chatId)
+    const [a, b] = await Promise.all([h.api(`/api/ai/chat/${chatId}`), h.api(`/api/ai/chat/status?id=${chatId}`)])
+    expect(b.status).toBe(200)
+    expect(b.body).toEqual(a.body)
+  })
+
+  it.each([
+    ['/api/ai/chat/not-a-uuid', 400, 'invalid_id'],
+    ['/api/ai/chat/status', 400, 'invalid_id'],
+    ['/api/ai/chat/status?id=..%2F..%2Fconfig', 400, 'invalid_id'],
+    [`/api/ai/chat/${'a'.repeat(700)}`, 400, 'invalid_id'],
+    ['/api/ai/chat/6F9619FF-8B86-4011-B42D-00C04FC964FF', 400, 'invalid_id'],
+    ['/api/ai/chat/00000000-0000-4000-8000-000000000000', 404, 'not_found'],
+  ])('GET %s → %i %s', async (path, status, code) => {
+    const answer = await h.api(path)
+    expect(answer.status).toBe(status)
+    expect(answer.body.error.code).toBe(code)
+  })
+
+  it('answers 410 expired once the chat is past its expiry, even before cleanup', async () => {
+    h.setEnv({ AI_CHAT_TTL_SECONDS: '1' })
+    const chatId = await h.startChat()
+    h.setEnv({ AI_CHAT_TTL_SECONDS: undefined })
+    await h.waitForFinal(chatId)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    expect(await h.blobs.store.getJSON(requestKey(chatId))).not.toBeNull()
+    const answer = await h.api(`/api/ai/chat/${chatId}`)
+    expect(answer.status).toBe(410)
+    expect(answer.body.error).toEqual({ code: 'expired', message: expect.stringContaining('expired') })
+  })
+
+  it('answers POST with 405 and Allow', async () => {
+    const answer = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000', { method: 'POST' })
+    expect(answer.status).toBe(405)
+    expect(answer.headers.get('allow')).toBe('GET, HEAD, OPTIONS')
+  })
+
+  it('20 concurrent chats all complete and no answer lands in the wrong chat', async () => {
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) {
+      h.providers.script(p, (call) => {
+        const text = JSON.stringify(call.body).match(/chat number (\d+)/)?.[1]
+        return { chunks: [`${p} answers `, `chat ${text}`], chunkMs: 20 }
+      })
+    }
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => h.startChat({ message: `This is chat number ${i}.` })))
+    const docs = await Promise.all(ids.map((id) => h.waitForFinal(id, 20_000)))
+    docs.forEach((doc, i) => {
+      expect(doc.status).toBe('completed')
+      expect(doc.request.message).toBe(`This is chat number ${i}.`)
+      for (const p of ['openai', 'anthropic', 'gemini']) expect(doc.results[p].text).toBe(`${p} answers chat ${i}`)
+    })
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(20)
+  })
+})
+
+describe('waiting for changes (since / wait / ETag)', () => {
+  it('answers 304 when the version the caller holds is current', async () => {
+    const chatId = await h.startChat()
+    await h.waitForFinal(chatId)
+    const { body: final, headers } = await h.api(`/api/ai/chat/${chatId}`)
+    const etag = headers.get('etag')
+    expect(etag).toBe(`"${final.version}"`)
+    expect((await h.api(`/api/ai/chat/${chatId}?since=${final.version}`)).status).toBe(304)
+    expect((await h.api(`/api/ai/chat/${chatId}`, { headers: { 'if-none-match': etag! } })).status).toBe(304)
+  })
+
+  it('a poll that finds nothing new costs one list and no result read', async () => {
+    const chatId = await h.startChat()
+    await h.waitForFinal(chatId)
+    // This read also warms the instance's chat cache, as on a warm Netlify instance.
+    const { body: final } = await h.api(`/api/ai/chat/${chatId}`)
+    resetStoreCounters()
+    expect((await h.api(`/api/ai/chat/${chatId}?since=${final.version}`)).status).toBe(304)
+    expect(storeCounters).toEqual({ lists: 1, reads: 0, writes: 0, deletes: 0 })
+  })
+
+  it('holds the request until a provider changes state, then answers at once', async () => {
+    h.providers.script('openai', { delayMs: 600, chunks: ['Now.'] })
+    const chatId = await h.startChat({ message: 'Wait for it', models: { openai: 'gpt-4.1' } })
+    const first = await h.api(`/api/ai/chat/${chatId}`)
+    expect(first.body.status).toBe('pending')
+    const started = Date.now()
+    const next = await h.api(`/api/ai/chat/${chatId}?since=${first.body.version}&wait=5000`)
+    const waited = Date.now() - started
+    expect(next.status).toBe(200)
+    expect(next.body.results.openai.status).not.toBe('queued')
+    expect(waited).toBeGreaterThan(300)
+    expect(waited).toBeLessThan(3000)
+    await h.waitForFinal(chatId)
+  })
+
+  it('sends grown text when the wait ends, and 304 when nothing changed at all', async () => {
+    h.providers.script('openai', { chunks: Array.from({ length: 12 }, (_, i) => `w${i} `), chunkMs: 120 })
+    const chatId = await h.startChat({ message: 'Slow stream', models: { openai: 'gpt-4.1' } })
+    const streaming = await until(() => h.api(`/api/ai/chat/${chatId}`), (a) => a.body.results.openai.status === 'streaming')
+    const started = Date.now()
+    const grown = await h.api(`/api/ai/chat/${chatId}?since=${streaming.body.version}&wait=700`)
+    expect(Date.now() - started).toBeGreaterThan(500)
+    expect(grown.status).toBe(200)
+    expect(grown.body.results.openai.text.length).toBeGreaterThan(streaming.body.results.openai.text.length)
+    await h.waitForFinal(chatId)
+    const { body: final } = await h.api(`/api/ai/chat/${chatId}`)
+    const held = Date.now()
+    expect((await h.api(`/api/ai/chat/${chatId}?since=${final.version}&wait=400`)).status).toBe(304)
+    expect(Date.now() - held).toBeGreaterThan(250)
+  })
+
+  it('refuses a wait that is not a number of milliseconds up to 10 s', async () => {
+    const answer = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000?wait=forever')
+    expect(answer.status).toBe(400)
+    expect(answer.body.error.code).toBe('invalid_request')
+  })
+})
+
+describe('sync mode (the rollback path)', () => {
+  it('POST ?mode=sync answers 200 with the finished status document', async () => {
+    const answer = await h.api('/api/ai/chat?mode=sync', { json: { message: 'Sync please' } })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toMatchObject({ success: true, status: 'completed', completedAt: expect.any(String) })
+    expect(answer.body.results.openai).toMatchObject({ status: 'done', text: 'Hello from OpenAI.' })
+  })
+
+  it('AI_CHAT_MODE=sync makes it the default; providers still running at the deadline end as timeout', async () => {
+    h.setEnv({ AI_CHAT_MODE: 'sync', AI_CHAT_SYNC_DEADLINE_MS: '700' })
+    try {
+      h.providers.script('gemini', { hang: true })
+      const answer = await h.api('/api/ai/chat', { json: { message: 'Deadline' } })
+      expect(answer.status).toBe(200)
+      expect(answer.body.status).toBe('completed')
+      expect(answer.body.results.gemini).toMatchObject({ status: 'error', error: { code: 'timeout', message: expect.stringContaining('synchronous') } })
+      expect(answer.body.results.openai.status).toBe('done')
+    } finally {
+      h.setEnv({ AI_CHAT_MODE: undefined, AI_CHAT_SYNC_DEADLINE_MS: undefined })
+    }
+  })
+})
