@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import netlify from '@netlify/vite-plugin'
 import { defineConfig, type Plugin, type ViteDevServer } from 'vite'
+import { buildSizeReport } from './build-size.ts'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -34,7 +35,7 @@ function netlifyAtProjectRoot(): Plugin[] {
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [netlifyAtProjectRoot()],
+  plugins: [netlifyAtProjectRoot(), buildSizeReport()],
   server: {
     port: Number(process.env.PORT) || 8888,
     strictPort: true,
@@ -43,5 +44,7 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist', import.meta.url)),
     emptyOutDir: true,
+    // The only lazy chunk (the Markdown renderer) has no dependencies to preload: skip the helper and polyfill.
+    modulePreload: false,
   },
 })
