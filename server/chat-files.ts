@@ -20,9 +20,16 @@ export interface ChatFiles {
   cancels: Set<string>
   /** `provider.attempt` of every retry request. */
   retries: Set<string>
+  /** Generations whose silent run was re-triggered by a status read. */
+  recoveries: Set<number>
 }
 
 export const attemptId = (provider: ProviderId, attempt: number) => `${provider}.${attempt}`
+
+/** The sum of the providers' latest attempts: grows by one with every retry. */
+export function generation(files: ChatFiles, providers: readonly ProviderId[]): number {
+  return providers.reduce((sum, provider) => sum + files.latest[provider], 0)
+}
 
 export function readChatFiles(chatId: string, blobs: readonly ListedBlob[]): ChatFiles {
   const prefix = chatPrefix(chatId)
@@ -32,10 +39,14 @@ export function readChatFiles(chatId: string, blobs: readonly ListedBlob[]): Cha
     latest: Object.fromEntries(PROVIDER_IDS.map((id) => [id, 1])) as Record<ProviderId, number>,
     cancels: new Set(),
     retries: new Set(),
+    recoveries: new Set(),
   }
   for (const blob of blobs) {
     if (blob.key === requestKey(chatId)) files.hasRequest = true
-    const match = blob.key.startsWith(prefix) ? MARKER.exec(blob.key.slice(prefix.length)) : null
+    const rest = blob.key.startsWith(prefix) ? blob.key.slice(prefix.length) : ''
+    const recovery = /^recoveries\/g(\d{1,5})$/.exec(rest)
+    if (recovery) files.recoveries.add(Number(recovery[1]))
+    const match = MARKER.exec(rest)
     if (!match || !isProviderId(match[2]!)) continue
     const provider = match[2]
     const attempt = Number(match[3])

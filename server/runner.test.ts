@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ProviderId } from '../shared/catalogue.ts'
 import { cancelKey, resultKey } from '../shared/keys.ts'
 import { createChat } from './chats.ts'
-import { runChat, type StoredResult } from './runner.ts'
+import { runChat } from './runner.ts'
+import type { StoredResult } from './result.ts'
 import { settings } from './settings.ts'
 import { ChatStore } from './store.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
@@ -26,17 +27,17 @@ const result = (chatId: string, provider: ProviderId, attempt = 1) => h.blobs.st
 const PROVIDERS: ProviderId[] = ['openai', 'anthropic', 'gemini']
 
 describe('each provider failure ends that provider with the right state and code', () => {
-  const faults: Array<[string, FakeReply[], Partial<StoredResult> & { calls: number; errorCode?: string }]> = [
-    ['401', [{ status: 401 }], { status: 'error', ok: false, calls: 1, errorCode: 'auth' }],
-    ['400', [{ status: 400 }], { status: 'error', ok: false, calls: 1, errorCode: 'bad_request' }],
-    ['429 every time', [{ status: 429, retryAfter: '0' }], { status: 'error', ok: false, calls: 3, errorCode: 'rate_limited' }],
-    ['500 then success', [{ status: 500 }, { chunks: ['Recovered.'] }], { status: 'done', ok: true, calls: 2, text: 'Recovered.' }],
-    ['529 every time', [{ status: 529 }], { status: 'error', ok: false, calls: 3, errorCode: 'overloaded' }],
-    ['a hang (no answer at all)', [{ hang: true }], { status: 'error', ok: false, calls: 1, errorCode: 'timeout' }],
-    ['a stream cut mid-way', [{ chunks: ['One ', 'two ', 'three'], cutAfter: 2 }], { status: 'error', ok: false, calls: 1, errorCode: 'stream_interrupted', text: 'One two ' }],
-    ['a stream that stalls after its first words', [{ chunks: ['Half ', 'of it'], hangAfter: 1 }], { status: 'error', ok: false, calls: 1, errorCode: 'timeout', text: 'Half ' }],
-    ['a safety stop', [{ chunks: ['I can'], finish: 'content_filter' }], { status: 'error', ok: false, calls: 1, errorCode: 'content_filtered', finishReason: 'content_filter', text: 'I can' }],
-    ['an answer cut by the token cap', [{ chunks: ['Long answer'], finish: 'length' }], { status: 'done', ok: true, calls: 1, finishReason: 'length', text: 'Long answer' }],
+  const faults: Array<[string, FakeReply[], Partial<StoredResult> & { attempts: number; errorCode?: string }]> = [
+    ['401', [{ status: 401 }], { status: 'error', ok: false, attempts: 1, errorCode: 'auth' }],
+    ['400', [{ status: 400 }], { status: 'error', ok: false, attempts: 1, errorCode: 'bad_request' }],
+    ['429 every time', [{ status: 429, retryAfter: '0' }], { status: 'error', ok: false, attempts: 3, errorCode: 'rate_limited' }],
+    ['500 then success', [{ status: 500 }, { chunks: ['Recovered.'] }], { status: 'done', ok: true, attempts: 2, text: 'Recovered.' }],
+    ['529 every time', [{ status: 529 }], { status: 'error', ok: false, attempts: 3, errorCode: 'overloaded' }],
+    ['a hang (no answer at all)', [{ hang: true }], { status: 'error', ok: false, attempts: 1, errorCode: 'timeout' }],
+    ['a stream cut mid-way', [{ chunks: ['One ', 'two ', 'three'], cutAfter: 2 }], { status: 'error', ok: false, attempts: 1, errorCode: 'stream_interrupted', text: 'One two ' }],
+    ['a stream that stalls after its first words', [{ chunks: ['Half ', 'of it'], hangAfter: 1 }], { status: 'error', ok: false, attempts: 1, errorCode: 'timeout', text: 'Half ' }],
+    ['a safety stop', [{ chunks: ['I can'], finish: 'content_filter' }], { status: 'error', ok: false, attempts: 1, errorCode: 'content_filtered', finishReason: 'content_filter', text: 'I can' }],
+    ['an answer cut by the token cap', [{ chunks: ['Long answer'], finish: 'length' }], { status: 'done', ok: true, attempts: 1, finishReason: 'length', text: 'Long answer' }],
   ]
 
   for (const provider of PROVIDERS) {
@@ -47,7 +48,7 @@ describe('each provider failure ends that provider with the right state and code
       const stored = (await result(chat.chatId, provider))!
       const { errorCode, ...fields } = expected
       expect(stored).toMatchObject(fields)
-      expect(h.providers.callsOf(provider)).toHaveLength(expected.calls)
+      expect(h.providers.callsOf(provider)).toHaveLength(expected.attempts)
       if (errorCode) {
         expect(stored.error).toMatchObject({ code: errorCode, message: expect.any(String), retryable: expect.any(Boolean) })
       } else {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto'
 import { PROVIDERS, type Env, type ProviderId } from '../shared/catalogue.ts'
 import { cancelsPrefix, chatPrefix, requestKey, resultKey } from '../shared/keys.ts'
 import { isFinal, type ChatRecord, type ProviderResult, type ResultError } from '../shared/types.ts'
+import { heartbeatMs, isStale, type StoredResult } from './result.ts'
 import { attemptId, readChatFiles } from './chat-files.ts'
 import { describeError, log } from './log.ts'
 import { adapterFor } from './providers/index.ts'
@@ -21,13 +22,8 @@ import { settings, type Settings } from './settings.ts'
 import type { ChatStore } from './store.ts'
 import { sleep } from './sleep.ts'
 
-/** What a result blob holds: the public result plus the id of the run that owns it. */
-export type StoredResult = ProviderResult & { runId: string }
-
 /** Text writes while streaming: the first delta at once, then at most this often. */
 export const WRITE_INTERVAL_MS = 400
-/** A running provider rewrites its blob at least this often, even while waiting for a first token. */
-export const HEARTBEAT_MS = 5_000
 /** How often a running chat looks for cancel markers. */
 export const CANCEL_POLL_MS = 750
 
@@ -66,12 +62,6 @@ export function backoffMs(retry: number, baseMs: number, random = Math.random): 
   return ceiling / 2 + random() * (ceiling / 2)
 }
 
-/** A result blob is stale when its run has been silent for longer than the stall limit. */
-export function isStale(result: Pick<ProviderResult, 'updatedAt' | 'timings'>, stallSeconds: number, now = Date.now()): boolean {
-  const last = Date.parse(result.updatedAt ?? result.timings.startedAt ?? result.timings.queuedAt)
-  return !Number.isFinite(last) || now - last > stallSeconds * 1000
-}
-
 /**
  * Owns one result blob: throttles text writes, keeps a heartbeat, and makes every write conditional
  * on the previous one so a run that was taken over learns it at its next write.
@@ -91,14 +81,16 @@ class ResultWriter {
     readonly doc: StoredResult,
     etag: string | undefined,
     private readonly onLost: () => void,
+    heartbeat: number,
   ) {
     this.#etag = etag
+    // A heartbeat, even while waiting for a first token: silence then means a dead run.
     this.#heartbeat = setInterval(() => {
-      if (Date.now() - this.#lastWriteAt >= HEARTBEAT_MS - 50) {
+      if (Date.now() - this.#lastWriteAt >= heartbeat * 0.9) {
         this.#dirty = true
         void this.flush()
       }
-    }, HEARTBEAT_MS / 2)
+    }, heartbeat / 2)
   }
 
   /** Records a change; it is written within `WRITE_INTERVAL_MS`. */
@@ -184,7 +176,7 @@ async function runProvider(
     model: params.model,
     attempt,
     timings: { queuedAt: chat.createdAt, startedAt },
-    calls: 0,
+    attempts: 0,
     updatedAt: startedAt,
     runId: randomUUID(),
     ...(chat.demo ? { demo: true } : {}),
@@ -198,7 +190,7 @@ async function runProvider(
   const controller = new AbortController()
   options.controllers.set(attemptId(provider, attempt), controller)
   const signal = controller.signal
-  const writer = new ResultWriter(store, key, doc, claim.etag, () => controller.abort(new RunAbort('superseded')))
+  const writer = new ResultWriter(store, key, doc, claim.etag, () => controller.abort(new RunAbort('superseded')), heartbeatMs(config.stallSeconds))
   const timeout = setTimeout(() => controller.abort(new RunAbort('timeout')), config.providerTimeoutMs)
   const deadline = options.deadline !== undefined
     ? setTimeout(() => controller.abort(new RunAbort('deadline')), Math.max(0, options.deadline - Date.now()))
@@ -212,7 +204,7 @@ async function runProvider(
   try {
     if (await store.getJSON(`${cancelsPrefix(chat.chatId)}${attemptId(provider, attempt)}`)) throw new RunAbort('cancelled')
     for (let call = 1; ; call++) {
-      writer.update({ calls: call })
+      writer.update({ attempts: call })
       try {
         for await (const event of adapter.stream(
           { model: params.model, message: chat.message, system: params.system, temperature: params.temperature, maxTokens: params.maxTokens },

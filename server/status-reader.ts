@@ -12,7 +12,7 @@ import { queuedResult, statusDocument } from '../shared/status.ts'
 import { isFinal, type ChatRecord, type ProviderResult, type StatusDocument } from '../shared/types.ts'
 import { readChatFiles, type ChatFiles } from './chat-files.ts'
 import { loadChat } from './chats.ts'
-import type { StoredResult } from './runner.ts'
+import type { StoredResult } from './result.ts'
 import { sleep } from './sleep.ts'
 import type { ChatStore } from './store.ts'
 
@@ -122,7 +122,7 @@ export interface StatusQuery {
   /** Hold the request up to this long while nothing changes (ms, at most `MAX_WAIT_MS`). */
   waitMs?: number
   /** Turns the results just read into the ones to show (the stall check plugs in here). */
-  review?: (snapshot: Snapshot) => Partial<Record<ProviderId, ProviderResult>>
+  review?: (snapshot: Snapshot) => Promise<Partial<Record<ProviderId, ProviderResult>>>
 }
 
 /**
@@ -136,7 +136,7 @@ export interface StatusQuery {
 export async function readStatus(store: ChatStore, chatId: string, query: StatusQuery = {}): Promise<StatusAnswer> {
   const { since } = query
   const waitUntil = Date.now() + Math.min(Math.max(query.waitMs ?? 0, 0), MAX_WAIT_MS)
-  const review = query.review ?? latestResults
+  const review = query.review ?? (async (snapshot: Snapshot) => latestResults(snapshot))
 
   // Nothing new since the caller's version: one list (and the chat blob for 404/410), no result read.
   let listing = await listChat(store, chatId)
@@ -148,14 +148,14 @@ export async function readStatus(store: ChatStore, chatId: string, query: Status
   }
 
   let snapshot: Snapshot = { chat, ...listing, ...(await readResults(store, chat, listing.files, undefined)) }
-  let document = documentOf(snapshot, review(snapshot))
+  let document = documentOf(snapshot, await review(snapshot))
   while (since && document.version !== since && stateOf(document.version) === stateOf(since) && Date.now() + WAIT_POLL_MS <= waitUntil) {
     if (Object.values(document.results).every((result) => isFinal(result.status))) break
     await sleep(WAIT_POLL_MS)
     const next = await listChat(store, chatId)
     if (next.listingHash === snapshot.listingHash) continue
     snapshot = { chat, ...next, ...(await readResults(store, chat, next.files, snapshot)) }
-    document = documentOf(snapshot, review(snapshot))
+    document = documentOf(snapshot, await review(snapshot))
   }
   if (since && document.version === since) return { changed: false, version: since }
   return { changed: true, document }

@@ -24,11 +24,21 @@ let cachedSecret: string | undefined
  * instance shares it.
  */
 export async function triggerSecret(store: ChatStore, env: Env = process.env): Promise<string> {
+  return (await findSecret(store, env, true))!
+}
+
+/** The secret a run verifies with, never creating one: no secret means no trigger was ever signed. */
+export async function existingTriggerSecret(store: ChatStore, env: Env = process.env): Promise<string | null> {
+  return findSecret(store, env, false)
+}
+
+async function findSecret(store: ChatStore, env: Env, create: boolean): Promise<string | null> {
   const configured = env.AI_CHAT_SECRET?.trim()
   if (configured) return configured
   if (cachedSecret) return cachedSecret
   let stored = await store.getJSON<{ secret: string }>(SECRET_KEY)
   if (!stored?.secret) {
+    if (!create) return null
     await store.setJSON(SECRET_KEY, { secret: randomBytes(32).toString('base64url') }, { onlyIfNew: true })
     // Read back whichever write won, so two first runs agree.
     stored = await store.getJSON<{ secret: string }>(SECRET_KEY)
@@ -68,7 +78,8 @@ export async function runViaSyncFunction(origin: string, chatId: string, secret:
 }
 
 /** The signed trigger in a request body, or null when it is missing, malformed or not signed with `secret`. */
-export async function readTrigger(req: Request, secret: string): Promise<TriggerBody | null> {
+export async function readTrigger(req: Request, secret: string | null): Promise<TriggerBody | null> {
+  if (!secret) return null
   let body: Partial<TriggerBody> = {}
   try {
     body = req.method === 'POST' ? ((await req.json()) as Partial<TriggerBody>) : {}

@@ -50,3 +50,11 @@ export function cancelKey(chatId: string, provider: ProviderId, attempt: number)
 export function cancelsPrefix(chatId: string): string {
   return `${chatPrefix(chatId)}cancels/`
 }
+
+/**
+ * Written once by the status read that re-triggered a silent chat's run. One per "generation"
+ * (the sum of the providers' latest attempts), so a retried provider can be recovered once more.
+ */
+export function recoveryKey(chatId: string, generation: number): string {
+  return `${chatPrefix(chatId)}recoveries/g${generation}`
+}

@@ -55,8 +55,11 @@ export interface ProviderResult {
   error?: ResultError
   usage?: Usage
   timings: ResultTimings
-  /** Calls made to the provider for this attempt (transient failures before the first byte are retried). */
-  calls?: number
+  /**
+   * Calls made to the provider within this attempt: transient failures (429, 5xx, 529, network)
+   * before the first byte are retried with backoff, so this can be more than 1.
+   */
+  attempts?: number
   /** Last write of the running provider; a running result is rewritten at least every 10 s. */
   updatedAt?: string
   /** Simulated by the demo provider, not a model's answer. */

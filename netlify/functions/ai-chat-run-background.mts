@@ -6,11 +6,11 @@ import type { Config } from '@netlify/functions'
 import { describeError, log } from '../../server/log.ts'
 import { runChat } from '../../server/runner.ts'
 import { openStore } from '../../server/store.ts'
-import { readTrigger, triggerSecret } from '../../server/trigger.ts'
+import { existingTriggerSecret, readTrigger } from '../../server/trigger.ts'
 
 export default async (req: Request): Promise<Response> => {
   const store = openStore()
-  const trigger = await readTrigger(req, await triggerSecret(store))
+  const trigger = await readTrigger(req, await existingTriggerSecret(store))
   if (!trigger) {
     log.warn('trigger_refused', { fn: 'background', method: req.method, reason: 'missing or invalid signature' })
     return new Response(null, { status: 202 })

@@ -8,6 +8,9 @@ import { chatIdFromUrl } from '../../server/chats.ts'
 import { API_HEADERS, HttpError, json, route } from '../../server/http.ts'
 import { MAX_WAIT_MS, readStatus } from '../../server/status-reader.ts'
 import { openStore } from '../../server/store.ts'
+import { createReview } from '../../server/recovery.ts'
+import { settings } from '../../server/settings.ts'
+import { startRun, triggerSecret } from '../../server/trigger.ts'
 
 function waitParam(url: URL): number | undefined {
   const raw = url.searchParams.get('wait')
@@ -19,11 +22,18 @@ function waitParam(url: URL): number | undefined {
   return wait
 }
 
-export default route(['GET', 'HEAD'], async (req) => {
+export default route(['GET', 'HEAD'], async (req, context) => {
   const url = new URL(req.url)
   const chatId = chatIdFromUrl(url)
   const since = url.searchParams.get('since') ?? req.headers.get('if-none-match')?.replace(/^W\//, '').replace(/"/g, '') ?? undefined
-  const answer = await readStatus(openStore(), chatId, { since: since || undefined, waitMs: waitParam(url) })
+  const waitMs = waitParam(url)
+  const store = openStore()
+  const review = createReview({
+    store,
+    config: settings(),
+    retrigger: (id) => context.waitUntil(triggerSecret(store).then((secret) => startRun(url.origin, id, secret))),
+  })
+  const answer = await readStatus(store, chatId, { since: since || undefined, waitMs, review })
   if (!answer.changed) return new Response(null, { status: 304, headers: { ...API_HEADERS, etag: `"${answer.version}"` } })
   return json(answer.document, 200, { etag: `"${answer.document.version}"` })
 })

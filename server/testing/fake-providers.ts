@@ -12,6 +12,8 @@ export interface FakeCall {
   body: Record<string, unknown>
   headers: Record<string, string>
   at: number
+  /** The caller gave up on the call (an aborted SDK request). */
+  aborted: boolean
 }
 
 export type ReplyScript = FakeReply | ((call: FakeCall, index: number) => FakeReply)
@@ -63,7 +65,9 @@ export class FakeProviders {
           body: (await request.clone().json()) as Record<string, unknown>,
           headers: Object.fromEntries(request.headers),
           at: Date.now(),
+          aborted: false,
         }
+        request.signal.addEventListener('abort', () => (call.aborted = true), { once: true })
         this.calls.push(call)
         return fakeResponse(provider, this.#next(provider, call), request.signal)
       }),

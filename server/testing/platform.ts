@@ -6,6 +6,7 @@
 import type { Config, Context } from '@netlify/functions'
 import * as chat from '../../netlify/functions/ai-chat.mts'
 import * as status from '../../netlify/functions/ai-chat-status.mts'
+import * as actions from '../../netlify/functions/ai-chat-actions.mts'
 import * as models from '../../netlify/functions/ai-models.mts'
 import * as run from '../../netlify/functions/ai-chat-run-background.mts'
 import * as runSync from '../../netlify/functions/ai-chat-run-sync.mts'
@@ -20,6 +21,7 @@ export interface PlatformFunction {
 export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat', module: chat as Module },
   { name: 'ai-chat-status', module: status as Module },
+  { name: 'ai-chat-actions', module: actions as Module },
   { name: 'ai-models', module: models as Module },
   { name: 'ai-chat-run-background', module: run as Module },
   { name: 'ai-chat-run-sync', module: runSync as Module },

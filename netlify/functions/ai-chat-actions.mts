@@ -1,0 +1,34 @@
+/**
+ * `POST /api/ai/chat/<id>/cancel`: stop every queued or streaming provider (202; 200 when the chat
+ * was already final). `POST /api/ai/chat/<id>/retry` with `{ "provider": "…" }`: a new attempt of one
+ * provider that failed or was cancelled (202; 409 otherwise).
+ */
+import type { Config } from '@netlify/functions'
+import { cancelChat, retryProvider, retryTarget } from '../../server/actions.ts'
+import { chatIdFromUrl } from '../../server/chats.ts'
+import { json, readJsonBody, route } from '../../server/http.ts'
+import { createReview } from '../../server/recovery.ts'
+import { settings } from '../../server/settings.ts'
+import { openStore } from '../../server/store.ts'
+import { startRun, triggerSecret } from '../../server/trigger.ts'
+
+export default route(['POST'], async (req, context) => {
+  const url = new URL(req.url)
+  const action = url.pathname.replace(/\/+$/, '').endsWith('/retry') ? 'retry' : 'cancel'
+  const chatId = chatIdFromUrl(url, `/${action}`)
+  const store = openStore()
+  const rerun = (id: string) => context.waitUntil(triggerSecret(store).then((secret) => startRun(url.origin, id, secret)))
+  const review = createReview({ store, config: settings(), retrigger: rerun })
+
+  if (action === 'cancel') {
+    const { document, cancelled } = await cancelChat(store, chatId, review)
+    return json({ success: true, chatId, status: document.status, cancelled }, cancelled.length ? 202 : 200)
+  }
+  const provider = retryTarget(await readJsonBody(req, 1024))
+  const attempt = await retryProvider(store, chatId, provider, review)
+  rerun(chatId)
+  const statusUrl = `/api/ai/chat/${chatId}`
+  return json({ success: true, chatId, provider, attempt, statusUrl }, 202, { location: statusUrl })
+})
+
+export const config: Config = { path: ['/api/ai/chat/:id/cancel', '/api/ai/chat/:id/retry'] }

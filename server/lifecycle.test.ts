@@ -1,0 +1,200 @@
+import { http, HttpResponse } from 'msw'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { RUN_PATH } from './trigger.ts'
+import { createHarness, type Harness } from './testing/harness.ts'
+
+let h: Harness
+let logs: string[] = []
+const originals = { log: console.log, warn: console.warn, error: console.error }
+beforeAll(async () => {
+  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '5000', AI_CHAT_STALL_SECONDS: '1' })
+  for (const level of ['log', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => void logs.push(args.join(' '))
+})
+afterAll(async () => {
+  Object.assign(console, originals)
+  await h.close()
+})
+beforeEach(() => {
+  h.providers.reset()
+  logs = []
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const status = async (chatId: string) => (await h.api(`/api/ai/chat/${chatId}`)).body
+
+async function poll(chatId: string, until: (doc: any) => boolean, timeoutMs = 8000) {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const doc = await status(chatId)
+    if (until(doc)) return doc
+    if (Date.now() > end) throw new Error(`not reached: ${JSON.stringify(doc.results)}`)
+    await sleep(50)
+  }
+}
+
+describe('cancel', () => {
+  it('stops queued and streaming providers within about a second, aborts the calls and keeps the text', async () => {
+    h.providers.script('openai', { chunks: ['Kept ', 'words ', 'never sent'], hangAfter: 2 })
+    h.providers.script('anthropic', { delayMs: 4000, chunks: ['too late'] })
+    h.providers.script('gemini', { chunks: ['Gemini done.'] })
+    const chatId = await h.startChat()
+    await poll(chatId, (doc) => doc.results.openai.text === 'Kept words ' && doc.results.gemini.status === 'done')
+    const asked = Date.now()
+    const answer = await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST' })
+    expect(answer.status).toBe(202)
+    expect(answer.body).toMatchObject({ success: true, chatId, cancelled: ['openai', 'anthropic'] })
+    const doc = await poll(chatId, (d) => d.status === 'completed' || d.status === 'failed')
+    expect(Date.now() - asked).toBeLessThan(1500)
+    expect(doc.status).toBe('completed')
+    expect(doc.results.openai).toMatchObject({ status: 'cancelled', ok: false, text: 'Kept words ' })
+    expect(doc.results.anthropic).toMatchObject({ status: 'cancelled', text: '' })
+    expect(doc.results.gemini.status).toBe('done')
+    await h.platform.settle()
+    expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
+    expect(h.providers.callsOf('anthropic')[0]!.aborted).toBe(true)
+  })
+
+  it('answers 200 with no change when the chat is already final', async () => {
+    const chatId = await h.startChat()
+    await h.waitForFinal(chatId)
+    const answer = await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST' })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toMatchObject({ success: true, status: 'completed', cancelled: [] })
+    expect((await h.blobs.keys(`chats/${chatId}/cancels/`))).toEqual([])
+  })
+
+  it('answers 404 for an unknown chat, 400 for a bad id and 405 for GET', async () => {
+    expect((await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000/cancel', { method: 'POST' })).status).toBe(404)
+    expect((await h.api('/api/ai/chat/nope/cancel', { method: 'POST' })).body.error.code).toBe('invalid_id')
+    const get = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000/cancel')
+    expect(get.status).toBe(405)
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS')
+  })
+})
+
+describe('retry', () => {
+  it('starts a new attempt of one failed provider and calls nothing else', async () => {
+    h.providers.script('anthropic', { status: 400 }, { chunks: ['Second time lucky.'] })
+    const chatId = await h.startChat()
+    const first = await h.waitForFinal(chatId)
+    expect(first.results.anthropic).toMatchObject({ status: 'error', attempt: 1 })
+    const answer = await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'anthropic' } })
+    expect(answer.status).toBe(202)
+    expect(answer.body).toEqual({ success: true, chatId, provider: 'anthropic', attempt: 2, statusUrl: `/api/ai/chat/${chatId}` })
+    const during = await status(chatId)
+    expect(during.status).not.toBe('completed')
+    expect(during.results.anthropic.attempt).toBe(2)
+    const final = await h.waitForFinal(chatId)
+    expect(final.results.anthropic).toMatchObject({ status: 'done', attempt: 2, text: 'Second time lucky.' })
+    expect(h.providers.callsOf('anthropic')).toHaveLength(2)
+    expect(h.providers.callsOf('openai')).toHaveLength(1)
+    expect(h.providers.callsOf('gemini')).toHaveLength(1)
+  })
+
+  it('answers 409 for a provider that is done or still running, and for a second retry at once', async () => {
+    h.providers.script('gemini', { status: 401 }, { chunks: ['ok'], delayMs: 300 })
+    const chatId = await h.startChat()
+    await h.waitForFinal(chatId)
+    const done = await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'openai' } })
+    expect(done.status).toBe(409)
+    expect(done.body.error.code).toBe('conflict')
+    const [a, b] = await Promise.all([
+      h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'gemini' } }),
+      h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'gemini' } }),
+    ])
+    expect([a.status, b.status].sort()).toEqual([202, 409])
+    const running = await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'gemini' } })
+    expect(running.status).toBe(409)
+    await h.waitForFinal(chatId)
+    expect(h.providers.callsOf('gemini')).toHaveLength(2)
+  })
+
+  it.each([
+    [{ provider: 'mistral' }, 400, 'unknown_provider'],
+    [{ provider: 5 }, 400, 'invalid_request'],
+    [{}, 400, 'invalid_request'],
+    [{ provider: 'openai', extra: 1 }, 400, 'invalid_request'],
+  ])('refuses %j with %i %s and writes nothing', async (body, code, errorCode) => {
+    h.providers.script('openai', { status: 400 })
+    const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+    await h.waitForFinal(chatId)
+    const before = await h.blobs.keys(`chats/${chatId}/`)
+    const answer = await h.api(`/api/ai/chat/${chatId}/retry`, { json: body })
+    expect(answer.status).toBe(code)
+    expect(answer.body.error.code).toBe(errorCode)
+    expect(await h.blobs.keys(`chats/${chatId}/`)).toEqual(before)
+  })
+
+  it('retries a cancelled provider', async () => {
+    h.providers.script('openai', { delayMs: 3000, chunks: ['slow'] }, { chunks: ['Fast this time.'] })
+    const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+    while (h.providers.callsOf('openai').length === 0) await sleep(10)
+    await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST' })
+    await poll(chatId, (d) => d.results.openai.status === 'cancelled')
+    expect((await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'openai' } })).status).toBe(202)
+    const final = await h.waitForFinal(chatId)
+    expect(final.results.openai).toMatchObject({ status: 'done', attempt: 2, text: 'Fast this time.' })
+  })
+})
+
+describe('no chat is stuck forever', () => {
+  it('a lost trigger is re-sent once by a status read and the chat completes', async () => {
+    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 }), { once: true }))
+    const chatId = await h.startChat()
+    await h.platform.settle()
+    expect(h.providers.calls).toHaveLength(0)
+    const doc = await h.waitForFinal(chatId, 8000)
+    expect(doc.status).toBe('completed')
+    expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toEqual([`chats/${chatId}/recoveries/g3`])
+    expect(logs.some((line) => line.includes('chat_stalled_retriggered'))).toBe(true)
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(1)
+  })
+
+  it('providers that stay silent after the re-trigger end as error/stalled, so the client stops polling', async () => {
+    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    try {
+      const chatId = await h.startChat()
+      const doc = await h.waitForFinal(chatId, 8000)
+      expect(doc.status).toBe('failed')
+      for (const p of ['openai', 'anthropic', 'gemini']) {
+        expect(doc.results[p]).toMatchObject({ status: 'error', error: { code: 'stalled', retryable: true } })
+      }
+      // A stalled provider can be retried.
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      expect((await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'openai' } })).status).toBe(202)
+      expect((await h.waitForFinal(chatId)).results.openai.status).toBe('done')
+    } finally {
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+    }
+  })
+
+  it('a provider that waits three stall periods for its first token is not re-triggered (heartbeat)', async () => {
+    h.providers.script('gemini', { delayMs: 3200, chunks: ['Finally.'] })
+    const chatId = await h.startChat({ message: 'Think hard', models: { gemini: 'gemini-2.5-pro' } })
+    const doc = await poll(chatId, (d) => d.status === 'completed', 10_000)
+    expect(doc.results.gemini.text).toBe('Finally.')
+    expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toEqual([])
+    expect(h.providers.callsOf('gemini')).toHaveLength(1)
+  })
+})
+
+describe('the background function runs only for a signed trigger', () => {
+  it.each([
+    ['no body', undefined],
+    ['a forged signature', JSON.stringify({ chatId: '00000000-0000-4000-8000-000000000000', signature: 'AAAA' })],
+    ['garbage', '{not json'],
+  ])('%s: calls no provider, writes nothing, logs a warning', async (_name, body) => {
+    const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+    await h.waitForFinal(chatId)
+    h.providers.reset()
+    const before = await h.blobs.keys()
+    logs = []
+    const forged = body?.replace('00000000-0000-4000-8000-000000000000', chatId)
+    const answer = await h.api(RUN_PATH, { method: 'POST', ...(forged ? { body: forged } : {}) })
+    expect(answer.status).toBe(202)
+    await h.platform.settle()
+    expect(h.providers.calls).toHaveLength(0)
+    expect(await h.blobs.keys()).toEqual(before)
+    expect(logs.some((line) => line.includes('trigger_refused'))).toBe(true)
+  })
+})
