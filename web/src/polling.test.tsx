@@ -1,0 +1,171 @@
+import { cleanup, screen } from '@testing-library/preact'
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { backoff, GIVE_UP_MS } from './chat-session.ts'
+import { CHAT_ID, installApi, useApiServer } from './testing/api-server.ts'
+import { done, queued, statusDoc, streaming } from './testing/fixtures.ts'
+import { FAKE_TIMERS, loadLazyParts, renderApp, wait } from './testing/render-app.tsx'
+
+useApiServer()
+beforeAll(loadLazyParts)
+beforeEach(() => {
+  localStorage.clear()
+  vi.useFakeTimers(FAKE_TIMERS)
+  vi.setSystemTime(new Date('2026-11-29T12:00:01.000Z'))
+})
+afterEach(() => {
+  cleanup()
+  vi.useRealTimers()
+})
+
+const chatStatusLine = () => document.querySelector('.chat-status [role="status"]')?.textContent ?? ''
+const card = (provider: string) => document.querySelector<HTMLElement>(`.card[data-provider="${provider}"]`)!
+
+describe('long polling', () => {
+  it('asks once without parameters, then long-polls with the version it holds', async () => {
+    const first = statusDoc({ openai: queued('openai') })
+    const second = statusDoc({ openai: streaming('openai', 'Hel') })
+    const api = installApi({ steps: [first, { doc: second, holdMs: 300 }] })
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(2500)
+
+    const urls = api.statusRequests().map((r) => r.url.pathname + r.url.search)
+    expect(urls[0]).toBe(`/api/ai/chat/${CHAT_ID}`)
+    expect(urls[1]).toBe(`/api/ai/chat/${CHAT_ID}?since=${first.version}&wait=1000`)
+    expect(urls[2]).toBe(`/api/ai/chat/${CHAT_ID}?since=${second.version}&wait=1000`)
+  })
+
+  it('keeps what it has on a 304 and starts the next request as soon as one ends, about one a second', async () => {
+    const first = statusDoc({ openai: streaming('openai', 'Partial answer') })
+    const api = installApi({ steps: [first] })
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(10_000)
+
+    expect(card('openai').textContent).toContain('Partial answer')
+    const requests = api.statusRequests()
+    // The first answer, then one held (1 s) request after another.
+    expect(requests.length).toBeGreaterThanOrEqual(10)
+    expect(requests.length).toBeLessThanOrEqual(12)
+    expect(requests.slice(1).every((r) => r.url.searchParams.get('since') === first.version)).toBe(true)
+  })
+
+  it('waits out the second when a 304 comes back at once (a server that does not hold)', async () => {
+    const api = installApi({ steps: [statusDoc({ openai: queued('openai') }), ...Array(20).fill({ status: 304 })] })
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(5000)
+    expect(api.statusRequests().length).toBeLessThanOrEqual(7)
+  })
+
+  it('never has two status requests in flight, even with two chats open', async () => {
+    const api = installApi({
+      steps: [statusDoc({ openai: streaming('openai', 'a') }), ...Array(40).fill({ status: 304, holdMs: 700 })],
+    })
+    const { state } = renderApp(`/?chat=${CHAT_ID}`)
+    state.openChat('second-chat')
+    await wait(15_000)
+    expect(api.statusRequests().some((r) => r.url.pathname.endsWith('/second-chat'))).toBe(true)
+    expect(api.maxInFlight).toBe(1)
+  })
+
+  it('stops when the chat has completed', async () => {
+    const api = installApi({
+      steps: [statusDoc({ openai: streaming('openai', 'Hi') }), statusDoc({ openai: done('openai', 'Hi there') })],
+    })
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(1000)
+    const count = api.statusRequests().length
+    await wait(30_000)
+    expect(count).toBe(2)
+    expect(api.statusRequests().length).toBe(2)
+    expect(chatStatusLine()).toBe('All answers are in.')
+  })
+})
+
+describe('connection trouble', () => {
+  it('backs off after a network error and a 500, shows reconnecting…, and recovers', async () => {
+    const api = installApi({
+      steps: [
+        statusDoc({ openai: streaming('openai', 'First words') }),
+        { network: true },
+        { status: 500 },
+        statusDoc({ openai: done('openai', 'First words and the rest') }),
+      ],
+    })
+    vi.spyOn(Math, 'random').mockReturnValue(0.5) // no jitter: 1 s, then 2 s
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(50)
+    expect(api.statusRequests()).toHaveLength(2)
+    expect(chatStatusLine()).toMatch(/reconnecting…/)
+    expect(card('openai').textContent).toContain('First words')
+
+    await wait(900)
+    expect(api.statusRequests()).toHaveLength(2) // still backing off
+    await wait(150)
+    expect(api.statusRequests()).toHaveLength(3) // after 1 s: the 500
+    expect(chatStatusLine()).toMatch(/reconnecting…/)
+
+    await wait(1800)
+    expect(api.statusRequests()).toHaveLength(3) // the second wait is 2 s (from 1 s to 3 s)
+    await wait(150)
+    expect(api.statusRequests()).toHaveLength(4)
+    expect(chatStatusLine()).toBe('All answers are in.')
+    expect(card('openai').textContent).toContain('First words and the rest')
+  })
+
+  it('grows the backoff 1, 2, 4, 8 s, capped at 8 s, with jitter and the server’s Retry-After', () => {
+    const middle = () => 0.5
+    expect([1, 2, 3, 4, 5, 9].map((n) => backoff(n, 0, middle))).toEqual([1000, 2000, 4000, 8000, 8000, 8000])
+    expect(backoff(1, 0, () => 0)).toBe(750)
+    expect(backoff(1, 0, () => 0.999)).toBeLessThanOrEqual(1250)
+    expect(backoff(1, 30, middle)).toBe(30_000)
+  })
+})
+
+describe('giving up and resuming', () => {
+  it('stops after two minutes with the expiry time, and polls again on "Keep waiting"', async () => {
+    const running = statusDoc({ openai: streaming('openai', 'Still thinking') })
+    const api = installApi({ steps: [running] })
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(GIVE_UP_MS + 2000)
+
+    const expiry = new Date(running.expiresAt).toLocaleString(undefined, { hour: '2-digit', minute: '2-digit' })
+    expect(chatStatusLine()).toBe(
+      `Still running — results stay available until ${expiry}. The page stopped checking after two minutes.`,
+    )
+    const count = api.statusRequests().length
+    await wait(60_000)
+    expect(api.statusRequests()).toHaveLength(count)
+
+    api.push(statusDoc({ openai: done('openai', 'Finally') }))
+    screen.getByRole('button', { name: 'Keep waiting' }).click()
+    await wait(50)
+    expect(api.statusRequests()).toHaveLength(count + 1)
+    expect(card('openai').textContent).toContain('Finally')
+    expect(chatStatusLine()).toBe('All answers are in.')
+  })
+})
+
+describe('leaving a chat', () => {
+  it('stops polling when the chat is closed', async () => {
+    const api = installApi({ steps: [statusDoc({ openai: streaming('openai', 'x') })] })
+    renderApp(`/?chat=${CHAT_ID}`)
+    await wait(3000)
+    screen.getByRole('button', { name: 'Close this chat' }).click()
+    await wait(1100) // the request in flight is aborted
+    const count = api.statusRequests().length
+    await wait(20_000)
+    expect(api.statusRequests()).toHaveLength(count)
+    expect(window.location.search).toBe('')
+  })
+
+  it('stops polling when the page unmounts', async () => {
+    const api = installApi({ steps: [statusDoc({ openai: streaming('openai', 'x') })] })
+    const { unmount } = renderApp(`/?chat=${CHAT_ID}`)
+    await wait(3000)
+    unmount()
+    await wait(100) // a request already on its way still arrives
+    const count = api.statusRequests().length
+    await wait(20_000)
+    expect(api.statusRequests()).toHaveLength(count)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})

@@ -1,0 +1,38 @@
+/** Renders the whole page against msw with fake timers, the way the page runs in a browser. */
+import { render } from '@testing-library/preact'
+import { vi, type FakeTimersConfig } from 'vitest'
+import { createAppState } from '../app-state.ts'
+import { App, chatViews } from '../components/app.tsx'
+import { markdown } from '../markdown.ts'
+
+/** The timers the page uses; fetch, microtasks and rendering stay real. */
+export const FAKE_TIMERS: FakeTimersConfig = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }
+
+/** Loads the lazy chunks once, with real timers, so tests see the cards and rendered Markdown at once. */
+export async function loadLazyParts() {
+  await Promise.all([chatViews.load(), markdown.load()])
+}
+
+export function renderApp(path = '/') {
+  window.history.replaceState(null, '', path)
+  const state = createAppState({ storage: window.localStorage, location: window.location, history: window.history })
+  const view = render(<App state={state} />)
+  return { state, ...view }
+}
+
+/** A few turns of the real event loop: msw answers a fetch through real I/O, not through timers. */
+async function settleIo() {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Lets fake time pass in steps of at most 50 ms, letting each step's fetches finish before the clock
+ * moves on (one big jump would pass by requests that are still on their way).
+ */
+export async function wait(milliseconds: number) {
+  await settleIo()
+  for (let left = milliseconds; left > 0; left -= 50) {
+    await vi.advanceTimersByTimeAsync(Math.min(50, left))
+    await settleIo()
+  }
+}
