@@ -1,4 +1,5 @@
 /** The HTTP edge: JSON answers, security headers, and the one place that turns errors into responses. */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Context } from '@netlify/functions'
 import type { ApiErrorCode, ErrorDocument } from '../shared/types.ts'
 import { describeError, log } from './log.ts'
@@ -44,10 +45,26 @@ export function errorResponse(error: unknown, context: Record<string, unknown> =
 
 export type Handler = (req: Request, context: Context) => Promise<Response>
 
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
 /**
- * Wraps a function's handler: answers OPTIONS and wrong methods itself (405 JSON with `Allow`;
+ * With `AI_CHAT_ACCESS_TOKEN` set, every /api route wants `Authorization: Bearer <token>`.
+ * Compared as SHA-256 digests in constant time, so neither the token nor its length leaks through timing.
+ */
+export function checkAccess(req: Request, token = process.env.AI_CHAT_ACCESS_TOKEN?.trim()): void {
+  if (!token) return
+  const given = /^Bearer\s+(.+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]?.trim() ?? ''
+  if (!timingSafeEqual(digest(given), digest(token))) {
+    throw new HttpError(401, 'unauthorized', given ? 'The access token is not valid.' : 'This server needs an access token: send "Authorization: Bearer <token>".', {
+      'www-authenticate': 'Bearer realm="ai-gateway-chat"',
+    })
+  }
+}
+
+/**
+ * Wraps an /api function's handler: answers OPTIONS and wrong methods itself (405 JSON with `Allow`;
  * a method filtered out by `config.method` would never reach us and the caller would get a bare 404),
- * and maps every thrown error through `errorResponse`.
+ * checks the optional access token, and maps every thrown error through `errorResponse`.
  */
 export function route(methods: readonly string[], handler: Handler): Handler {
   const allow = [...methods, 'OPTIONS'].join(', ')
@@ -57,6 +74,7 @@ export function route(methods: readonly string[], handler: Handler): Handler {
       return errorResponse(new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here. Use ${methods.join(' or ')}.`, { allow }))
     }
     try {
+      checkAccess(req)
       return await handler(req, context)
     } catch (error) {
       return errorResponse(error, { method: req.method, path: new URL(req.url).pathname })

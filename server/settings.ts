@@ -40,6 +40,8 @@ export interface Settings {
   maxProviderCalls: number
   /** First backoff between those calls; doubles each time, with jitter. */
   retryBaseMs: number
+  /** Chats one client IP may have running at once (`AI_CHAT_MAX_ACTIVE_PER_IP`). */
+  maxActivePerIp: number
 }
 
 export function settings(env: Env = process.env): Settings {
@@ -58,5 +60,6 @@ export function settings(env: Env = process.env): Settings {
     stallSeconds: int(env, 'AI_CHAT_STALL_SECONDS', 30, 1),
     maxProviderCalls: int(env, 'AI_CHAT_PROVIDER_MAX_CALLS', 3, 1),
     retryBaseMs: int(env, 'AI_CHAT_RETRY_BASE_MS', 500, 0),
+    maxActivePerIp: int(env, 'AI_CHAT_MAX_ACTIVE_PER_IP', 3, 1),
   }
 }

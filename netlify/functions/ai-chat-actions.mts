@@ -31,4 +31,7 @@ export default route(['POST'], async (req, context) => {
   return json({ success: true, chatId, provider, attempt, statusUrl }, 202, { location: statusUrl })
 })
 
-export const config: Config = { path: ['/api/ai/chat/:id/cancel', '/api/ai/chat/:id/retry'] }
+export const config: Config = {
+  path: ['/api/ai/chat/:id/cancel', '/api/ai/chat/:id/retry'],
+  rateLimit: { windowLimit: 60, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+}

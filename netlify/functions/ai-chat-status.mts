@@ -38,4 +38,7 @@ export default route(['GET', 'HEAD'], async (req, context) => {
   return json(answer.document, 200, { etag: `"${answer.document.version}"` })
 })
 
-export const config: Config = { path: ['/api/ai/chat/status', '/api/ai/chat/:id'] }
+export const config: Config = {
+  path: ['/api/ai/chat/status', '/api/ai/chat/:id'],
+  rateLimit: { windowLimit: 600, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+}

@@ -6,6 +6,7 @@ import { createChat } from '../../server/chats.ts'
 import { HttpError, json, readJsonBody, route } from '../../server/http.ts'
 import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
+import { checkClientSlot, clientIp } from '../../server/limits.ts'
 import { runViaSyncFunction, startRun, triggerSecret } from '../../server/trigger.ts'
 import { describeError, log } from '../../server/log.ts'
 import { documentOf, readSnapshot } from '../../server/status-reader.ts'
@@ -25,7 +26,10 @@ export default route(['POST'], async (req: Request, context: Context) => {
 
   const deadline = Date.now() + config.syncDeadlineMs
   const store = openStore()
-  const [chat, secret] = await Promise.all([createChat(store, input.value, config, mode), triggerSecret(store)])
+  const secret = await triggerSecret(store)
+  const slot = await checkClientSlot(store, config, secret, clientIp(req, context))
+  const chat = await createChat(store, input.value, config, mode)
+  await slot.claim(chat.chatId)
   if (mode === 'sync') {
     // The rollback path: the same runner in the sync function, answered when every provider has
     // finished or the deadline passed. If that call fails, the chat still runs in the background.
@@ -42,4 +46,8 @@ export default route(['POST'], async (req: Request, context: Context) => {
   return json(accepted, 202, { location: statusUrl })
 })
 
-export const config: Config = { path: '/api/ai/chat' }
+// Per-IP request limits on Netlify (not enforced by the local emulator; the per-IP running-chat cap is).
+export const config: Config = {
+  path: '/api/ai/chat',
+  rateLimit: { windowLimit: 30, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+}

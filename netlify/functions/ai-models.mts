@@ -26,4 +26,7 @@ export default route(['GET', 'HEAD'], async () => {
   return json(body)
 })
 
-export const config: Config = { path: '/api/ai/models' }
+export const config: Config = {
+  path: '/api/ai/models',
+  rateLimit: { windowLimit: 120, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+}

@@ -26,6 +26,7 @@ export const TEST_ENV: Record<string, string | undefined> = {
   AI_CHAT_SECRET: undefined,
   AI_CHAT_ACCESS_TOKEN: undefined,
   AI_CHAT_RETRY_BASE_MS: '20',
+  AI_CHAT_MAX_ACTIVE_PER_IP: '1000',
 }
 
 export interface ApiAnswer<T = any> {

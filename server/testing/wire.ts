@@ -138,25 +138,21 @@ export async function fakeResponse(
       try {
         head.forEach(send)
         for (let i = 0; i < deltas.length; i++) {
-          if (signal?.aborted) return controller.close()
+          if (signal?.aborted) return
           if (reply.cutAfter !== undefined && i >= reply.cutAfter) {
             // Bytes sent before a cut reach the client; erroring the stream at once would discard them
             // from the buffers in between, so let them drain first.
             await wait(50, signal)
             return controller.error(new Error('connection reset by fake provider'))
           }
-          if (reply.hangAfter !== undefined && i >= reply.hangAfter) {
-            await forever(signal)
-            return controller.close()
-          }
+          if (reply.hangAfter !== undefined && i >= reply.hangAfter) return await forever(signal)
           if (i > 0) await wait(reply.chunkMs ?? 0, signal)
           send(deltas[i]!)
           if (i === 0) hooks.onFirstByte?.()
         }
-        if (reply.hangAfter !== undefined && reply.hangAfter >= deltas.length) {
-          await forever(signal)
-          return controller.close()
-        }
+        // A silent stream stays open until the caller gives up; closing it after an abort would
+        // make the HTTP client complete a request it already aborted.
+        if (reply.hangAfter !== undefined && reply.hangAfter >= deltas.length) return await forever(signal)
         tail.forEach(send)
         hooks.onLastByte?.()
         controller.close()
@@ -165,7 +161,7 @@ export async function fakeResponse(
       }
     },
   })
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } })
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'transfer-encoding': 'chunked' } })
 }
 
 /** Which provider a request URL is for (by API shape, so any base URL works). */
