@@ -6,14 +6,16 @@ import { describeError, log } from './log.ts'
 
 /** A failure the caller should see as-is: its status, code and message. */
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number
+  readonly code: ApiErrorCode
+  readonly headers: Record<string, string>
+
+  constructor(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message)
     this.name = 'HttpError'
+    this.status = status
+    this.code = code
+    this.headers = headers
   }
 }
 

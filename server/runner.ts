@@ -30,9 +30,12 @@ export const CANCEL_POLL_MS = 750
 type AbortKind = 'timeout' | 'cancelled' | 'superseded' | 'deadline'
 
 class RunAbort extends Error {
-  constructor(readonly kind: AbortKind) {
+  readonly kind: AbortKind
+
+  constructor(kind: AbortKind) {
     super(`run aborted: ${kind}`)
     this.name = 'RunAbort'
+    this.kind = kind
   }
 }
 
@@ -74,15 +77,16 @@ class ResultWriter {
   #lastWriteAt = Date.now()
   #dirty = false
   lost = false
+  readonly doc: StoredResult
+  readonly #store: ChatStore
+  readonly #key: string
+  readonly #onLost: () => void
 
-  constructor(
-    private readonly store: ChatStore,
-    private readonly key: string,
-    readonly doc: StoredResult,
-    etag: string | undefined,
-    private readonly onLost: () => void,
-    heartbeat: number,
-  ) {
+  constructor(store: ChatStore, key: string, doc: StoredResult, etag: string | undefined, onLost: () => void, heartbeat: number) {
+    this.#store = store
+    this.#key = key
+    this.doc = doc
+    this.#onLost = onLost
     this.#etag = etag
     // A heartbeat, even while waiting for a first token: silence then means a dead run.
     this.#heartbeat = setInterval(() => {
@@ -132,11 +136,11 @@ class ResultWriter {
     this.#dirty = false
     const snapshot: StoredResult = { ...this.doc, updatedAt: nowIso() }
     try {
-      const result = await this.store.setJSON(this.key, snapshot, this.#etag ? { onlyIfMatch: this.#etag } : {})
+      const result = await this.#store.setJSON(this.#key, snapshot, this.#etag ? { onlyIfMatch: this.#etag } : {})
       if (!result.modified) {
         this.lost = true
         this.stop()
-        this.onLost()
+        this.#onLost()
         return
       }
       this.#etag = result.etag
@@ -144,7 +148,7 @@ class ResultWriter {
       this.doc.updatedAt = snapshot.updatedAt
     } catch (error) {
       this.#dirty = true
-      log.warn('result_write_failed', { key: this.key, error: describeError(error) })
+      log.warn('result_write_failed', { key: this.#key, error: describeError(error) })
     }
   }
 }

@@ -28,15 +28,18 @@ export interface ProviderAdapter {
 
 /** The one error type that crosses the provider boundary. */
 export class ProviderError extends Error {
-  constructor(
-    readonly code: ProviderErrorCode,
-    message: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-    /** From `Retry-After`, when the API sent one. */
-    readonly retryAfterMs?: number,
-  ) {
+  readonly code: ProviderErrorCode
+  readonly retryable: boolean
+  readonly status: number | undefined
+  /** From `Retry-After`, when the API sent one. */
+  readonly retryAfterMs: number | undefined
+
+  constructor(code: ProviderErrorCode, message: string, retryable: boolean, status?: number, retryAfterMs?: number) {
     super(message)
     this.name = 'ProviderError'
+    this.code = code
+    this.retryable = retryable
+    this.status = status
+    this.retryAfterMs = retryAfterMs
   }
 }

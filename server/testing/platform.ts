@@ -8,6 +8,7 @@ import * as chat from '../../netlify/functions/ai-chat.mts'
 import * as status from '../../netlify/functions/ai-chat-status.mts'
 import * as actions from '../../netlify/functions/ai-chat-actions.mts'
 import * as models from '../../netlify/functions/ai-models.mts'
+import * as health from '../../netlify/functions/health.mts'
 import * as run from '../../netlify/functions/ai-chat-run-background.mts'
 import * as runSync from '../../netlify/functions/ai-chat-run-sync.mts'
 
@@ -23,6 +24,7 @@ export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat-status', module: status as Module },
   { name: 'ai-chat-actions', module: actions as Module },
   { name: 'ai-models', module: models as Module },
+  { name: 'health', module: health as Module },
   { name: 'ai-chat-run-background', module: run as Module },
   { name: 'ai-chat-run-sync', module: runSync as Module },
 ]

@@ -8,15 +8,17 @@ export const WAIT_MS = 1000
 
 /** A failed call: `status` 0 when the server could not be reached. `message` is written for people. */
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Seconds from a 429's Retry-After. */
-    readonly retryAfter?: number,
-  ) {
+  readonly status: number
+  readonly code: string
+  /** Seconds from a 429's Retry-After. */
+  readonly retryAfter: number | undefined
+
+  constructor(status: number, code: string, message: string, retryAfter?: number) {
     super(message)
     this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.retryAfter = retryAfter
   }
 
   /** Worth trying again later: the network, a 5xx (the local emulator answers a transient 500 now and then) or a 429. */
