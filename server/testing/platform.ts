@@ -9,6 +9,7 @@ import * as status from '../../netlify/functions/ai-chat-status.mts'
 import * as actions from '../../netlify/functions/ai-chat-actions.mts'
 import * as models from '../../netlify/functions/ai-models.mts'
 import * as health from '../../netlify/functions/health.mts'
+import * as cleanup from '../../netlify/functions/ai-chat-cleanup.mts'
 import * as run from '../../netlify/functions/ai-chat-run-background.mts'
 import * as runSync from '../../netlify/functions/ai-chat-run-sync.mts'
 
@@ -25,6 +26,7 @@ export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat-actions', module: actions as Module },
   { name: 'ai-models', module: models as Module },
   { name: 'health', module: health as Module },
+  { name: 'ai-chat-cleanup', module: cleanup as Module },
   { name: 'ai-chat-run-background', module: run as Module },
   { name: 'ai-chat-run-sync', module: runSync as Module },
 ]
