@@ -70,12 +70,14 @@ export function validateChatInput(body: unknown, context: ValidationContext): Va
   const { message, models, system, temperature, maxTokens } = body
   if (typeof message !== 'string') return fail('invalid_request', '"message" is required and must be a string.')
   if (message.trim() === '') return fail('invalid_request', '"message" must not be empty.')
+  if (!message.isWellFormed()) return fail('invalid_request', '"message" contains invalid Unicode (an unpaired surrogate).')
   if (charCount(message) > context.maxMessageChars) {
     return fail('payload_too_large', `"message" is longer than ${context.maxMessageChars} characters.`, 413)
   }
 
   if (system !== undefined) {
     if (typeof system !== 'string') return fail('invalid_request', '"system" must be a string.')
+    if (!system.isWellFormed()) return fail('invalid_request', '"system" contains invalid Unicode (an unpaired surrogate).')
     if (charCount(system) > context.maxMessageChars) {
       return fail('payload_too_large', `"system" is longer than ${context.maxMessageChars} characters.`, 413)
     }
