@@ -11,6 +11,8 @@ export interface FakeReply {
   status?: number
   /** `Retry-After` header of an error. */
   retryAfter?: string
+  /** The JSON body of an error, instead of the API's usual one. */
+  errorBody?: unknown
   /** Wait before the response headers (time to first byte). */
   delayMs?: number
   /** Text deltas, in order. */
@@ -128,7 +130,7 @@ export async function fakeResponse(
   if (reply.status && reply.status >= 400) {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (reply.retryAfter) headers['retry-after'] = reply.retryAfter
-    return new Response(JSON.stringify(errorBody(provider, reply.status)), { status: reply.status, headers })
+    return new Response(JSON.stringify(reply.errorBody ?? errorBody(provider, reply.status)), { status: reply.status, headers })
   }
   const { head, deltas, tail } = frames(provider, reply)
   const encoder = new TextEncoder()

@@ -1,0 +1,88 @@
+/** Provider keys never reach a response, a blob, a log line or a built asset. */
+import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHarness, TEST_KEYS, type Harness } from './testing/harness.ts'
+
+const KEYS = Object.values(TEST_KEYS)
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name))
+}
+
+async function findKeys(dir: string): Promise<string[]> {
+  const hits: string[] = []
+  for (const file of await filesUnder(dir)) {
+    const text = await readFile(file, 'utf8')
+    for (const key of KEYS) if (text.includes(key)) hits.push(`${file}: ${key}`)
+  }
+  return hits
+}
+
+let h: Harness
+const logs: string[] = []
+const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error }
+beforeAll(async () => {
+  h = await createHarness({ AI_CHAT_SECRET: 'server-side-trigger-secret', AI_CHAT_ACCESS_TOKEN: 'access-token-for-tests' })
+  for (const level of ['log', 'info', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => void logs.push(args.map(String).join(' '))
+})
+afterAll(async () => {
+  Object.assign(console, originals)
+  await h.close()
+})
+
+describe('secrets', () => {
+  it('never appear in responses, blobs or logs, even when a provider echoes the key in its error', async () => {
+    const headers = { authorization: 'Bearer access-token-for-tests' }
+    h.providers.script('openai', { status: 401, errorBody: { error: { message: `Incorrect API key provided: ${TEST_KEYS.OPENAI_API_KEY}.`, type: 'invalid_request_error', code: 'invalid_api_key' } } })
+    h.providers.script('anthropic', { status: 400, errorBody: { type: 'error', error: { type: 'invalid_request_error', message: `bad key ${TEST_KEYS.ANTHROPIC_API_KEY}` } } })
+    h.providers.script('gemini', { chunks: ['Fine.'] })
+
+    const responses: string[] = []
+    const call = async (path: string, init: Parameters<Harness['api']>[1] = {}) => {
+      const answer = await h.api(path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } })
+      responses.push(JSON.stringify(answer.body), JSON.stringify([...answer.headers]))
+      return answer
+    }
+    await call('/api/ai/models')
+    const { body } = await call('/api/ai/chat', { json: { message: 'Tell me your key.' } })
+    for (let i = 0; i < 200; i++) {
+      const status = await call(`/api/ai/chat/${body.chatId}`)
+      if (status.body.status === 'completed' || status.body.status === 'failed') break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await call('/api/ai/chat?mode=sync', { json: { message: 'Sync, with a key leak attempt.' } })
+    await call(`/api/ai/chat/${body.chatId}/retry`, { json: { provider: 'anthropic' } })
+    await call('/api/ai/chat', { json: { message: '' } })
+    await h.platform.settle()
+
+    const final = (await call(`/api/ai/chat/${body.chatId}`)).body
+    expect(final.results.openai.error.code).toBe('auth')
+    expect(final.results.anthropic.status).toBeDefined()
+
+    for (const key of [...KEYS, 'server-side-trigger-secret', 'access-token-for-tests']) {
+      for (const text of responses) expect(text).not.toContain(key)
+      for (const line of logs) expect(line).not.toContain(key)
+    }
+    expect(await findKeys(h.blobs.directory)).toEqual([])
+    expect(logs.length).toBeGreaterThan(0)
+  })
+
+  it('never reach the built page, even when they are set during the build', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'ai-chat-build-'))
+    try {
+      await promisify(execFile)('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
+        env: { ...process.env, ...TEST_KEYS, VITE_OPENAI_API_KEY: undefined },
+        cwd: new URL('..', import.meta.url).pathname,
+      })
+      expect((await filesUnder(outDir)).some((file) => file.endsWith('.js'))).toBe(true)
+      expect(await findKeys(outDir)).toEqual([])
+    } finally {
+      await rm(outDir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
