@@ -35,6 +35,19 @@ afterAll(async () => {
   await h.close()
 })
 
+describe('page headers (netlify.toml)', () => {
+  it('send a CSP without inline script or style, no framing, nosniff and a strict referrer policy', async () => {
+    const toml = await readFile(new URL('../netlify.toml', import.meta.url), 'utf8')
+    const csp = /Content-Security-Policy = "([^"]+)"/.exec(toml)?.[1] ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).not.toContain('unsafe-eval')
+    expect(toml).toMatch(/X-Content-Type-Options = "nosniff"/)
+    expect(toml).toMatch(/Referrer-Policy = "(no-referrer|strict-origin-when-cross-origin|same-origin)"/)
+  })
+})
+
 describe('secrets', () => {
   it('never appear in responses, blobs or logs, even when a provider echoes the key in its error', async () => {
     const headers = { authorization: 'Bearer access-token-for-tests' }
@@ -81,6 +94,10 @@ describe('secrets', () => {
       })
       expect((await filesUnder(outDir)).some((file) => file.endsWith('.js'))).toBe(true)
       expect(await findKeys(outDir)).toEqual([])
+      // The page runs under a CSP without 'unsafe-inline': no inline script or style in its HTML.
+      const html = (await readFile(join(outDir, 'index.html'), 'utf8')).replace(/<!--[\s\S]*?-->/g, '')
+      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/)
+      expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i)
     } finally {
       await rm(outDir, { recursive: true, force: true })
     }
