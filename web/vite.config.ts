@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import netlify from '@netlify/vite-plugin'
-import { defineConfig, type Plugin, type ViteDevServer } from 'vite'
+import { defineConfig, loadEnv, type Plugin, type ViteDevServer } from 'vite'
 import { buildSizeReport } from './build-size.ts'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -33,18 +33,23 @@ function netlifyAtProjectRoot(): Plugin[] {
   })
 }
 
-export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [netlifyAtProjectRoot(), buildSizeReport()],
-  server: {
-    port: Number(process.env.PORT) || 8888,
-    strictPort: true,
-    host: process.env.HOST || '127.0.0.1',
-  },
-  build: {
-    outDir: fileURLToPath(new URL('../dist', import.meta.url)),
-    emptyOutDir: true,
-    // The only lazy chunk (the Markdown renderer) has no dependencies to preload: skip the helper and polyfill.
-    modulePreload: false,
-  },
+export default defineConfig(({ mode }) => {
+  // Settings in a .env file at the project root reach the functions, as the shell's do. (Vite by
+  // itself exposes only VITE_* variables, and only to the page; none are exposed here.)
+  for (const [name, value] of Object.entries(loadEnv(mode, projectRoot, ''))) process.env[name] ??= value
+  return {
+    root: fileURLToPath(new URL('.', import.meta.url)),
+    plugins: [netlifyAtProjectRoot(), buildSizeReport()],
+    server: {
+      port: Number(process.env.PORT) || 8888,
+      strictPort: true,
+      host: process.env.HOST || '127.0.0.1',
+    },
+    build: {
+      outDir: fileURLToPath(new URL('../dist', import.meta.url)),
+      emptyOutDir: true,
+      // The only lazy chunk (the Markdown renderer) has no dependencies to preload: skip the helper and polyfill.
+      modulePreload: false,
+    },
+  }
 })
