@@ -77,8 +77,18 @@ export async function runViaSyncFunction(origin: string, chatId: string, secret:
   if (!response.ok) throw new Error(`The sync run answered ${response.status}.`)
 }
 
+/**
+ * The signed trigger a run function was called with, or null (logged as `trigger_refused`) when it
+ * is missing, malformed or not signed with the server secret. Never creates the secret.
+ */
+export async function acceptTrigger(req: Request, store: ChatStore, fn: string): Promise<TriggerBody | null> {
+  const trigger = await readTrigger(req, await existingTriggerSecret(store))
+  if (!trigger) log.warn('trigger_refused', { fn, method: req.method, reason: 'missing or invalid signature' })
+  return trigger
+}
+
 /** The signed trigger in a request body, or null when it is missing, malformed or not signed with `secret`. */
-export async function readTrigger(req: Request, secret: string | null): Promise<TriggerBody | null> {
+async function readTrigger(req: Request, secret: string | null): Promise<TriggerBody | null> {
   if (!secret) return null
   let body: Partial<TriggerBody> = {}
   try {

@@ -6,15 +6,12 @@ import type { Config } from '@netlify/functions'
 import { describeError, log } from '../../server/log.ts'
 import { runChat } from '../../server/runner.ts'
 import { openStore } from '../../server/store.ts'
-import { existingTriggerSecret, readTrigger } from '../../server/trigger.ts'
+import { acceptTrigger } from '../../server/trigger.ts'
 
 export default async (req: Request): Promise<Response> => {
   const store = openStore()
-  const trigger = await readTrigger(req, await existingTriggerSecret(store))
-  if (!trigger) {
-    log.warn('trigger_refused', { fn: 'background', method: req.method, reason: 'missing or invalid signature' })
-    return new Response(null, { status: 202 })
-  }
+  const trigger = await acceptTrigger(req, store, 'background')
+  if (!trigger) return new Response(null, { status: 202 })
   try {
     const summary = await runChat(trigger.chatId, { store })
     log.info('run_finished', { chatId: summary.chatId, found: summary.found, outcomes: summary.outcomes })

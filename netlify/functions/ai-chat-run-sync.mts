@@ -3,19 +3,15 @@
  * runner, run inline, answering when every provider finished or the deadline passed. Reached at
  * /.netlify/functions/ai-chat-run-sync, only with a signed trigger.
  */
-import { log } from '../../server/log.ts'
 import { runChat } from '../../server/runner.ts'
 import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
-import { existingTriggerSecret, readTrigger } from '../../server/trigger.ts'
+import { acceptTrigger } from '../../server/trigger.ts'
 
 export default async (req: Request): Promise<Response> => {
   const store = openStore()
-  const trigger = await readTrigger(req, await existingTriggerSecret(store))
-  if (!trigger) {
-    log.warn('trigger_refused', { fn: 'sync', method: req.method, reason: 'missing or invalid signature' })
-    return new Response(null, { status: 403 })
-  }
+  const trigger = await acceptTrigger(req, store, 'sync')
+  if (!trigger) return new Response(null, { status: 403 })
   const latest = Date.now() + settings().syncDeadlineMs
   const summary = await runChat(trigger.chatId, { store, deadline: Math.min(trigger.deadline ?? latest, latest) })
   return Response.json({ outcomes: summary.outcomes })
