@@ -1,0 +1,189 @@
+/**
+ * The warm mode's "Netlify": every function handler imported once (server/testing/platform.ts)
+ * behind a real node:http server on 127.0.0.1, so the POST's trigger fetch reaches the background
+ * function over HTTP and the client talks to it as to a site. Runs in its own process so its
+ * memory and CPU are the functions' alone.
+ *
+ * Expects the provider env vars (pointing at the fake providers) and NETLIFY_BLOBS_CONTEXT (the
+ * blob server's process). Prints `APP_READY {"origin": …}`.
+ *
+ * Blob operations are attributed to the request that made them: the store's counters
+ * (`storeCounters`, counted by the store wrapper) are observed through an AsyncLocalStorage that
+ * each request runs in, which a background run and its timers inherit. `/__bench/*` routes report:
+ * - `GET /__bench/stats`: costs per function and kind of request, peak RSS, CPU, event-loop delay,
+ *   blob-call latency;
+ * - `POST /__bench/reset`: starts a new measurement window;
+ * - `POST /__bench/settle`: waits for every background run and `waitUntil` promise.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { subscribe } from 'node:diagnostics_channel'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createPlatform } from '../server/testing/platform.ts'
+import { storeCounters, type StoreCounters } from '../server/store.ts'
+import { now, summarize } from './stats.ts'
+
+type Kind = keyof StoreCounters
+const KINDS: Kind[] = ['reads', 'writes', 'lists', 'deletes']
+
+interface RequestCost extends StoreCounters {
+  /** post, run, status, health, other. */
+  fn: string
+  /** For status requests: first (no since), held (since + wait), since (no wait). */
+  shape: string
+  status: number
+  ms: number
+}
+
+const als = new AsyncLocalStorage<RequestCost>()
+let costs: RequestCost[] = []
+const unattributed: StoreCounters = { reads: 0, writes: 0, lists: 0, deletes: 0 }
+
+// Observe the store wrapper's counters: each increment is charged to the request running it.
+for (const kind of KINDS) {
+  let value = storeCounters[kind]
+  Object.defineProperty(storeCounters, kind, {
+    enumerable: true,
+    get: () => value,
+    set: (next: number) => {
+      if (next > value) {
+        const cost = als.getStore()
+        if (cost) cost[kind] += next - value
+        else unattributed[kind] += next - value
+      }
+      value = next
+    },
+  })
+}
+
+// Latency of every call to the blob server, by operation (diagnostics only).
+const blobCallStart = new WeakMap<object, { at: number; op: string }>()
+let blobLatency: Record<string, number[]> = {}
+const blobsContext = JSON.parse(Buffer.from(process.env.NETLIFY_BLOBS_CONTEXT ?? '', 'base64').toString('utf8') || '{}') as { edgeURL?: string }
+const blobsOrigin = blobsContext.edgeURL ? new URL(blobsContext.edgeURL).origin : '-'
+subscribe('undici:request:create', (message) => {
+  const { request } = message as { request: { origin: string; method: string; path: string } }
+  if (request.origin !== blobsOrigin) return
+  const list = request.method === 'GET' && /[?&]prefix=/.test(request.path)
+  blobCallStart.set(request, { at: now(), op: list ? 'list' : request.method })
+})
+subscribe('undici:request:headers', (message) => {
+  const { request } = message as { request: object }
+  const start = blobCallStart.get(request)
+  if (start) (blobLatency[start.op] ??= []).push(now() - start.at)
+})
+
+let peakRss = process.memoryUsage.rss()
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50).unref()
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
+let cpuAt = process.cpuUsage()
+let windowStartedAt = now()
+
+function resetWindow() {
+  costs = []
+  Object.assign(unattributed, { reads: 0, writes: 0, lists: 0, deletes: 0 })
+  blobLatency = {}
+  peakRss = process.memoryUsage.rss()
+  loopDelay.reset()
+  cpuAt = process.cpuUsage()
+  windowStartedAt = now()
+}
+
+function classify(method: string, url: URL): Pick<RequestCost, 'fn' | 'shape'> {
+  const path = url.pathname
+  if (path === '/.netlify/functions/ai-chat-run-background') return { fn: 'run', shape: '' }
+  if (path === '/api/ai/chat' && method === 'POST') return { fn: 'post', shape: '' }
+  if (path === '/api/health') return { fn: 'health', shape: '' }
+  if (/^\/api\/ai\/chat\/[^/]+$/.test(path) && method === 'GET') {
+    const since = url.searchParams.has('since')
+    return { fn: 'status', shape: !since ? 'first' : url.searchParams.has('wait') ? 'held' : 'since' }
+  }
+  return { fn: 'other', shape: '' }
+}
+
+function stats() {
+  const buckets: Record<string, StoreCounters & { count: number; ms: number }> = {}
+  for (const cost of costs) {
+    const key = cost.fn === 'status' ? `status ${cost.shape} ${cost.status}` : `${cost.fn} ${cost.status}`
+    const bucket = (buckets[key] ??= { count: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0 })
+    bucket.count++
+    bucket.ms += cost.ms
+    for (const kind of KINDS) bucket[kind] += cost[kind]
+  }
+  const cpu = process.cpuUsage(cpuAt)
+  return {
+    buckets,
+    unattributed,
+    peakRssBytes: peakRss,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs: now() - windowStartedAt,
+    eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+    blobCallMs: Object.fromEntries(Object.entries(blobLatency).map(([op, samples]) => [op, summarize(samples)])),
+    backgroundErrors: platform.backgroundErrors.length,
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', origin)
+  try {
+    if (url.pathname === '/__bench/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats()))
+      return
+    }
+    if (url.pathname === '/__bench/reset') {
+      resetWindow()
+      res.writeHead(204).end()
+      return
+    }
+    if (url.pathname === '/__bench/settle') {
+      await platform.settle()
+      res.writeHead(204).end()
+      return
+    }
+    const method = req.method ?? 'GET'
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req)
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+    }
+    const cost: RequestCost = { ...classify(method, url), status: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0 }
+    costs.push(cost)
+    const startedAt = now()
+    const response = await als.run(cost, () => platform.fetch(new Request(url, { method, headers, body })))
+    cost.status = response.status
+    cost.ms = now() - startedAt
+    res.writeHead(response.status, Object.fromEntries(response.headers))
+    if (response.body) for await (const chunk of response.body) res.write(chunk)
+    res.end()
+  } catch (error) {
+    console.error('warm-app request failed', error)
+    if (!res.headersSent) res.writeHead(500)
+    res.end()
+  }
+})
+server.keepAliveTimeout = 30_000
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+const platform = createPlatform({ origin })
+console.log(`APP_READY ${JSON.stringify({ origin })}`)
+
+const stop = () => {
+  server.closeAllConnections()
+  server.close()
+  void platform.settle().finally(() => process.exit(0))
+  setTimeout(() => process.exit(0), 2000).unref()
+}
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)

@@ -1,0 +1,236 @@
+/**
+ * Warm mode: the functions imported once and served in-process (bench/warm-app.ts, its own
+ * process), a real BlobsServer (bench/blobs-server.ts, its own process), the fake providers over
+ * HTTP through the AI Gateway env vars, and page-like clients in this process.
+ */
+import type { ChatRun } from './client.ts'
+import { runChat } from './client.ts'
+import { fetchCalls } from './fake-providers.ts'
+import { spawnNode, type Child } from './processes.ts'
+import { now, seeded, sleep } from './stats.ts'
+import { analyseBatch, planChats, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
+
+/** The AI Gateway variables, pointed at the fake providers, with fake keys. */
+export function providerEnv(fakeUrl: string): Record<string, string | undefined> {
+  return {
+    OPENAI_API_KEY: 'sk-bench-openai-key',
+    OPENAI_BASE_URL: `${fakeUrl}/v1`,
+    ANTHROPIC_API_KEY: 'sk-ant-bench-anthropic-key',
+    ANTHROPIC_BASE_URL: fakeUrl,
+    GEMINI_API_KEY: 'bench-gemini-key',
+    GOOGLE_API_KEY: undefined,
+    GOOGLE_GEMINI_BASE_URL: fakeUrl,
+    AI_CHAT_DEMO: undefined,
+    AI_CHAT_MODE: undefined,
+    AI_CHAT_ACCESS_TOKEN: undefined,
+    AI_CHAT_SECRET: undefined,
+    // Per-IP cap raised: the benchmark is many visitors, and one of them may run many chats.
+    AI_CHAT_MAX_ACTIVE_PER_IP: '100000',
+  }
+}
+
+export interface CostBucket {
+  count: number
+  ms: number
+  reads: number
+  writes: number
+  lists: number
+  deletes: number
+}
+
+export interface AppStats {
+  buckets: Record<string, CostBucket>
+  unattributed: Omit<CostBucket, 'count' | 'ms'>
+  peakRssBytes: number
+  maxRssBytes: number
+  cpuMs: number
+  wallMs: number
+  eventLoopDelayMs: { p50: number; p99: number; max: number }
+  blobCallMs: Record<string, { n: number; p50: number; p95: number; p99: number; max: number }>
+  backgroundErrors: number
+}
+
+export interface WarmStack {
+  origin: string
+  stats(): Promise<AppStats>
+  reset(): Promise<void>
+  settle(): Promise<void>
+  /** Warning and error log lines the functions printed since the last reset. */
+  logs: { warn: number; error: number; examples: string[] }
+  stop(): Promise<void>
+}
+
+/** A fresh blob store and a fresh functions process (so each figure starts from an empty store and a new peak RSS). */
+export async function startWarmStack(fakeUrl: string, env: Record<string, string | undefined> = {}): Promise<WarmStack> {
+  const children: Child[] = []
+  const logs = { warn: 0, error: 0, examples: [] as string[] }
+  try {
+    const blobs = await spawnNode('./blobs-server.ts', { ready: /^BLOBS_READY (.*)$/ })
+    children.push(blobs.child)
+    const { context } = JSON.parse(blobs.match[1]!) as { context: string }
+    const app = await spawnNode('./warm-app.ts', {
+      env: { ...providerEnv(fakeUrl), ...env, NETLIFY_BLOBS_CONTEXT: context },
+      ready: /^APP_READY (.*)$/,
+      onLine: (line) => {
+        const level = /"level":"(warn|error)"/.exec(line)?.[1] as 'warn' | 'error' | undefined
+        if (!level && !/warm-app request failed|Error/.test(line)) return
+        logs[level ?? 'error']++
+        if (logs.examples.length < 5) logs.examples.push(line.slice(0, 400))
+      },
+    })
+    children.push(app.child)
+    const { origin } = JSON.parse(app.match[1]!) as { origin: string }
+    const control = (path: string, method = 'POST') => fetch(`${origin}/__bench/${path}`, { method })
+    return {
+      origin,
+      logs,
+      stats: async () => (await (await control('stats', 'GET')).json()) as AppStats,
+      reset: async () => {
+        await control('reset')
+        Object.assign(logs, { warn: 0, error: 0, examples: [] })
+      },
+      settle: async () => void (await control('settle')),
+      stop: async () => void (await Promise.all(children.reverse().map((child) => child.stop()))),
+    }
+  } catch (error) {
+    await Promise.all(children.map((child) => child.stop()))
+    throw error
+  }
+}
+
+export interface BatchOptions {
+  /** Chats per second, as a Poisson process; all at once when absent. */
+  ratePerSecond?: number
+  timeoutMs?: number
+  seed?: number
+  /** Each chat is its own visitor (distinct client IP), as many people using the site would be. */
+  ipPrefix?: string
+}
+
+/** Runs planned chats through page-like clients: all at once, or arriving at random at a mean rate. */
+export async function runBatch(origin: string, plans: readonly ChatPlan[], options: BatchOptions = {}): Promise<ChatRun[]> {
+  const rand = seeded(options.seed ?? 7)
+  const started: Promise<ChatRun>[] = []
+  for (const [i, plan] of plans.entries()) {
+    if (options.ratePerSecond && i > 0) await sleep((-Math.log(1 - rand()) / options.ratePerSecond) * 1000)
+    started.push(
+      runChat({
+        origin,
+        label: plan.label,
+        body: plan.body,
+        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        timeoutMs: options.timeoutMs ?? 120_000,
+      }),
+    )
+  }
+  return Promise.all(started)
+}
+
+export interface BatchResult {
+  figures: BatchFigures
+  app: AppStats
+  logs: WarmStack['logs']
+}
+
+/** Warms the functions (one chat end to end), then runs the plans in a fresh measurement window. */
+async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions): Promise<BatchResult> {
+  const warmup = planChats(`warmup-${plans[0]!.label.split('#')[0]}`, 1, VARIED, 99)
+  await runBatch(stack.origin, warmup, { timeoutMs: 30_000 })
+  await stack.settle()
+  await stack.reset()
+  const seq = (await fetchCalls(fakeUrl)).reduce((max, call) => Math.max(max, call.seq), 0)
+  const runs = await runBatch(stack.origin, plans, options)
+  await stack.settle()
+  const [app, calls] = await Promise.all([stack.stats(), fetchCalls(fakeUrl, seq)])
+  return { figures: analyseBatch(plans, runs, calls), app, logs: structuredClone(stack.logs) }
+}
+
+export interface ScaleLevel extends BatchResult {
+  concurrent: number
+  chatsPerSecond: number
+}
+
+export interface IdleCost {
+  /** Held long polls (`since` + `wait=1000`) that found nothing new: 304 after about a second. */
+  held304: CostBucket | null
+  /** Immediate polls (`since`, no wait) that found nothing new. */
+  immediate304: CostBucket | null
+}
+
+export interface WarmResults {
+  latency?: BatchResult & { ratePerSecond: number }
+  idle?: IdleCost
+  scale: ScaleLevel[]
+}
+
+export interface WarmOptions {
+  fakeUrl: string
+  latencyChats: number
+  latencyRate: number
+  levels: number[]
+  /** Measure the cost of polls that find nothing new. */
+  idleProbe: boolean
+  progress: (line: string) => void
+  /** Extra env for the functions (what-if experiments). */
+  env?: Record<string, string | undefined>
+}
+
+/** Polls that find nothing new: a chat whose providers take 3.5 s to answer, polled like the page; then plain re-reads of a finished chat. */
+async function idleProbe(stack: WarmStack): Promise<IdleCost> {
+  const slow: Profile = { ttfbMs: [3500, 3500], chunkMs: [20, 20], chunks: [5, 5] }
+  const [plan] = planChats('idle', 1, slow, 5)
+  await stack.reset()
+  const [run] = await runBatch(stack.origin, [plan!], { timeoutMs: 30_000 })
+  await stack.settle()
+  const response = await fetch(`${stack.origin}/api/ai/chat/${run!.chatId}`)
+  const { version } = (await response.json()) as { version: string }
+  for (let i = 0; i < 20; i++) {
+    const again = await fetch(`${stack.origin}/api/ai/chat/${run!.chatId}?since=${encodeURIComponent(version)}`)
+    await again.body?.cancel()
+  }
+  const { buckets } = await stack.stats()
+  return { held304: buckets['status held 304'] ?? null, immediate304: buckets['status since 304'] ?? null }
+}
+
+export async function warmMode(options: WarmOptions): Promise<WarmResults> {
+  const results: WarmResults = { scale: [] }
+  const { fakeUrl, progress } = options
+
+  if (options.latencyChats > 0 || options.idleProbe) {
+    const stack = await startWarmStack(fakeUrl, options.env)
+    try {
+      if (options.latencyChats > 0) {
+        progress(`warm: latency run, ${options.latencyChats} chats arriving at ${options.latencyRate}/s (varied providers: first byte 150-1500 ms, 10-60 chunks every 15-60 ms)`)
+        const plans = planChats('warm-latency', options.latencyChats, VARIED, 11)
+        const result = await measure(stack, fakeUrl, plans, { ratePerSecond: options.latencyRate, timeoutMs: 60_000 })
+        results.latency = { ...result, ratePerSecond: options.latencyRate }
+        progress(`warm: latency run done: ${result.figures.lost} lost, ${result.figures.duplicates} duplicates`)
+      }
+      if (options.idleProbe) {
+        progress('warm: cost of polls that find nothing new')
+        results.idle = await idleProbe(stack)
+      }
+    } finally {
+      await stack.stop()
+    }
+  }
+
+  for (const level of options.levels) {
+    progress(`warm: scale, ${level} concurrent chat${level === 1 ? '' : 's'} x 3 providers (fresh blob store and functions process)`)
+    const stack = await startWarmStack(fakeUrl, options.env)
+    try {
+      const plans = planChats(`warm-scale-${level}`, level, VARIED, 100 + level)
+      const startedAt = now()
+      const result = await measure(stack, fakeUrl, plans, { timeoutMs: 240_000 })
+      const wallMs = Number.isFinite(result.figures.wallMs) ? result.figures.wallMs : now() - startedAt
+      const entry: ScaleLevel = { ...result, concurrent: level, chatsPerSecond: level / (wallMs / 1000) }
+      results.scale.push(entry)
+      progress(
+        `warm: ${level} concurrent: ${entry.chatsPerSecond.toFixed(1)} chats/s, ${result.figures.lost} lost, ${result.figures.duplicates} duplicates, peak RSS ${(result.app.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${(wallMs / 1000).toFixed(1)} s`,
+      )
+    } finally {
+      await stack.stop()
+    }
+  }
+  return results
+}
