@@ -27,6 +27,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['web/e2e/**/*.test.ts'],
+          // Each file runs its own `npm start`; one at a time keeps the emulator responsive.
+          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
