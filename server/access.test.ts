@@ -79,6 +79,23 @@ describe('running chats per client IP (AI_CHAT_MAX_ACTIVE_PER_IP)', () => {
     await h.platform.settle()
   })
 
+  it('counts a retried chat as running again: retry is refused with 429 when the IP is at its cap', async () => {
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { status: 400 })
+    const failed = await h.api('/api/ai/chat', { json: { message: 'fails' }, headers: ip('203.0.113.9') })
+    await h.waitForFinal(failed.body.chatId)
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { delayMs: 800, chunks: ['slow'] })
+    const running = await Promise.all(['a', 'b'].map((m) => h.api('/api/ai/chat', { json: { message: m }, headers: ip('203.0.113.9') })))
+    expect(running.map((r) => r.status)).toEqual([202, 202])
+    const retry = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { provider: 'openai' }, headers: ip('203.0.113.9') })
+    expect(retry.status).toBe(429)
+    expect(retry.body.error.code).toBe('rate_limited')
+    expect(await h.blobs.keys(`chats/${failed.body.chatId}/retries/`)).toEqual([])
+    for (const r of running) await h.waitForFinal(r.body.chatId)
+    const later = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { provider: 'openai' }, headers: ip('203.0.113.9') })
+    expect(later.status).toBe(202)
+    await h.waitForFinal(failed.body.chatId)
+  })
+
   it('never stores the client IP itself', async () => {
     await h.api('/api/ai/chat', { json: { message: 'private' }, headers: ip('192.0.2.55') })
     await h.platform.settle()

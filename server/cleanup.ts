@@ -46,6 +46,7 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
   const concurrency = options.concurrency ?? 8
   const report: CleanupReport = { chatsSeen: 0, chatsDeleted: 0, blobsDeleted: 0, markersDeleted: 0, finished: false, ms: 0 }
   const alive = new Set<string>()
+  const deleted = new Set<string>()
 
   const handle = async (chatId: string) => {
     report.chatsSeen++
@@ -57,6 +58,7 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
     }
     report.blobsDeleted += await deleteChat(store, chatId)
     report.chatsDeleted++
+    deleted.add(chatId)
   }
 
   try {
@@ -67,9 +69,13 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
         await Promise.all(ids.slice(i, i + concurrency).map(handle))
       }
     }
-    // Every live chat is known now: per-IP markers of any other chat are stale.
+    // Per-IP markers of deleted chats are stale; so are those of chats that no longer exist (a
+    // marker of a chat created while this ran is kept: its request blob exists).
+    const gone = async (chatId: string) => deleted.has(chatId) || !isChatId(chatId) || (await store.getJSON(requestKey(chatId))) === null
     for await (const page of store.listPages(CLIENTS_PREFIX)) {
-      const stale = page.filter(({ key }) => !alive.has(key.slice(key.lastIndexOf('/') + 1)))
+      const candidates = page.filter(({ key }) => !alive.has(key.slice(key.lastIndexOf('/') + 1)))
+      const verdicts = await Promise.all(candidates.map(({ key }) => gone(key.slice(key.lastIndexOf('/') + 1))))
+      const stale = candidates.filter((_, i) => verdicts[i])
       for (let i = 0; i < stale.length; i += 20) {
         if (clock() >= deadline) return report
         await Promise.all(stale.slice(i, i + 20).map(({ key }) => store.delete(key)))

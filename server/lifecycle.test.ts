@@ -139,13 +139,15 @@ describe('retry', () => {
 
 describe('no chat is stuck forever', () => {
   it('a lost trigger is re-sent once by a status read and the chat completes', async () => {
-    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 }), { once: true }))
+    // Every try of the POST's trigger fails (it tries three times); later ones get through.
+    let refused = 0
+    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => (refused++ < 3 ? new HttpResponse(null, { status: 500 }) : h.platform.fetch(request))))
     const chatId = await h.startChat()
     await h.platform.settle()
     expect(h.providers.calls).toHaveLength(0)
     const doc = await h.waitForFinal(chatId, 8000)
     expect(doc.status).toBe('completed')
-    expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toEqual([`chats/${chatId}/recoveries/g3`])
+    expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toEqual([`chats/${chatId}/recoveries/1-1-1`])
     expect(logs.some((line) => line.includes('chat_stalled_retriggered'))).toBe(true)
     for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(1)
   })
@@ -166,6 +168,57 @@ describe('no chat is stuck forever', () => {
     } finally {
       h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
     }
+  })
+
+  it('a client that only long-polls (since + wait, like the page) also sees the recovery and then stalled', async () => {
+    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    try {
+      const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+      let doc = (await h.api(`/api/ai/chat/${chatId}`)).body
+      const end = Date.now() + 10_000
+      while (doc.status !== 'failed' && Date.now() < end) {
+        const next = await h.api(`/api/ai/chat/${chatId}?since=${doc.version}&wait=1000`)
+        if (next.status === 200) doc = next.body
+      }
+      expect(doc.results.openai.error?.code).toBe('stalled')
+      expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toHaveLength(1)
+    } finally {
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+    }
+  })
+
+  it('a re-triggered run that writes and then dies ends as stalled too (not processing forever)', async () => {
+    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    try {
+      const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+      await poll(chatId, () => false, 1300).catch(() => undefined)
+      expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toHaveLength(1)
+      // What a re-triggered run that died after its first words leaves behind.
+      const now = new Date().toISOString()
+      await h.blobs.store.setJSON(`chats/${chatId}/results/openai.1`, { status: 'streaming', ok: false, text: 'half', model: 'gpt-4.1', attempt: 1, timings: { queuedAt: now, startedAt: now, firstTokenAt: now }, updatedAt: now, runId: 'dead' })
+      const doc = await h.waitForFinal(chatId, 8000)
+      expect(doc.results.openai).toMatchObject({ status: 'error', text: 'half', error: { code: 'stalled' } })
+    } finally {
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+    }
+  })
+
+  it('a run that arrives after its providers were shown as stalled leaves them stalled and calls no one', async () => {
+    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    let chatId = ''
+    try {
+      chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+      expect((await h.waitForFinal(chatId, 8000)).results.openai.error.code).toBe('stalled')
+    } finally {
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+    }
+    const late = await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'gemini' } })
+    expect(late.status).toBe(400)
+    const { runChat } = await import('./runner.ts')
+    const summary = await runChat(chatId, { store: h.blobs.store })
+    expect(summary.outcomes).toEqual({ openai: 'skipped-stalled' })
+    expect(h.providers.calls).toHaveLength(0)
+    expect((await status(chatId)).results.openai.error.code).toBe('stalled')
   })
 
   it('a provider that waits three stall periods for its first token is not re-triggered (heartbeat)', async () => {

@@ -44,10 +44,13 @@ export interface ClientSlot {
   claim(chatId: string): Promise<void>
 }
 
-/** Refuses with 429 when the client already has the maximum of running chats. Writes nothing. */
-export async function checkClientSlot(store: ChatStore, config: Settings, secret: string, ip: string): Promise<ClientSlot> {
+/**
+ * Refuses with 429 when the client already has the maximum of running chats (not counting `forChat`,
+ * the chat a retry revives). Writes nothing.
+ */
+export async function checkClientSlot(store: ChatStore, config: Settings, secret: string, ip: string, forChat?: string): Promise<ClientSlot> {
   const prefix = clientPrefix(secret, ip)
-  const chatIds = (await store.list(prefix)).map(({ key }) => key.slice(prefix.length)).filter(isChatId)
+  const chatIds = (await store.list(prefix)).map(({ key }) => key.slice(prefix.length)).filter((id) => isChatId(id) && id !== forChat)
   const running = await Promise.all(chatIds.map((id) => isRunning(store, id, config)))
   const active = running.filter(Boolean).length
   if (active >= config.maxActivePerIp) {

@@ -2,18 +2,19 @@
  * No chat is stuck forever. A status read works out, without writing any result, which providers
  * have gone silent: a run rewrites its result at least every few seconds, so a non-final provider
  * silent for `AI_CHAT_STALL_SECONDS` belongs to a lost trigger or a dead run. The first such read
- * re-triggers the chat's run once (the claims keep finished providers from being called again); if
- * the providers stay silent after that, they are shown as `error` / `stalled`. A queued provider
- * with a cancel marker whose run never started is shown as `cancelled`.
+ * re-triggers the chat's run once for those attempts (the claims keep finished providers from being
+ * called again); a provider still silent a stall period after that is shown as `error` / `stalled`,
+ * and the runner leaves it so. A provider with a cancel marker whose run is not alive to honour it
+ * is shown as `cancelled`.
  */
 import type { ProviderId } from '../shared/catalogue.ts'
 import { recoveryKey, retryKey } from '../shared/keys.ts'
 import { isFinal, type ProviderResult } from '../shared/types.ts'
-import { attemptId, generation } from './chat-files.ts'
-import { describeError, log } from './log.ts'
+import { attemptId, latestAttempts, readRecoveries } from './chat-files.ts'
+import { log } from './log.ts'
 import { isStale, lastSign } from './result.ts'
 import type { Settings } from './settings.ts'
-import { latestResults, type Snapshot } from './status-reader.ts'
+import { latestResults, type Review, type Snapshot } from './status-reader.ts'
 import type { ChatStore } from './store.ts'
 
 export interface RecoveryOptions {
@@ -23,71 +24,69 @@ export interface RecoveryOptions {
   retrigger: (chatId: string) => void
 }
 
-interface Marker {
-  at: string
-}
-
-/** The results to show for a snapshot, after the stall and cancel rules. */
+/** The results to show for a snapshot after the stall and cancel rules, and when time alone may change them. */
 export function createReview({ store, config, retrigger }: RecoveryOptions) {
-  return async (snapshot: Snapshot): Promise<Partial<Record<ProviderId, ProviderResult>>> => {
+  const stallMs = config.stallSeconds * 1000
+  return async (snapshot: Snapshot): Promise<Review> => {
     const { chat, files } = snapshot
     const results = latestResults(snapshot)
     const now = Date.now()
+    let reviewAt = Infinity
 
-    // A retried attempt that has not started yet was queued when the retry was asked for.
+    // A retried attempt that no run has claimed yet was queued when the retry was asked for.
     await Promise.all(
       chat.providers.map(async (provider) => {
         const result = results[provider]!
         if (result.attempt > 1 && !snapshot.stored[provider]) {
-          const marker = await store.getJSON<Marker>(retryKey(chat.chatId, provider, result.attempt))
+          const marker = await store.getJSON<{ at: string }>(retryKey(chat.chatId, provider, result.attempt))
           if (marker) result.timings = { queuedAt: marker.at }
         }
       }),
     )
 
+    const recoveries = files.recoveries.size ? await readRecoveries(store, files, chat.providers) : []
     const silent: ProviderId[] = []
     for (const provider of chat.providers) {
       const result = results[provider]!
       if (isFinal(result.status)) continue
-      const cancelled = files.cancels.has(attemptId(provider, result.attempt))
-      if (cancelled && !snapshot.stored[provider]) {
-        results[provider] = { ...result, status: 'cancelled', timings: { ...result.timings, finishedAt: result.timings.queuedAt } }
+      const stale = isStale(result, config.stallSeconds, now)
+      if (files.cancels.has(attemptId(provider, result.attempt)) && (stale || !snapshot.stored[provider])) {
+        results[provider] = { ...result, status: 'cancelled', timings: { ...result.timings, finishedAt: new Date(Math.min(now, lastSign(result) + stallMs)).toISOString() } }
         continue
       }
-      if (isStale(result, config.stallSeconds, now)) silent.push(provider)
+      if (!stale) {
+        reviewAt = Math.min(reviewAt, lastSign(result) + stallMs + 1)
+        continue
+      }
+      const recovered = recoveries.filter((recovery) => recovery.attempts[provider] === result.attempt).map((recovery) => recovery.at)
+      if (recovered.length === 0) {
+        silent.push(provider)
+        continue
+      }
+      const since = Math.min(...recovered)
+      if (now - since <= stallMs) {
+        reviewAt = Math.min(reviewAt, since + stallMs + 1)
+        continue
+      }
+      // Still silent a stall period after its run was re-triggered: nobody is going to finish it.
+      results[provider] = {
+        ...result,
+        status: 'error',
+        ok: false,
+        timings: { ...result.timings, finishedAt: new Date(since + stallMs).toISOString() },
+        error: { code: 'stalled', message: 'This provider stopped responding and could not be restarted. Retry it.', retryable: true },
+      }
     }
-    if (silent.length === 0) return results
 
-    const gen = generation(files, chat.providers)
-    const key = recoveryKey(chat.chatId, gen)
-    if (!files.recoveries.has(gen)) {
-      const written = await store.setJSON(key, { at: new Date(now).toISOString(), providers: silent } satisfies Marker & { providers: ProviderId[] }, { onlyIfNew: true })
+    if (silent.length) {
+      const key = recoveryKey(chat.chatId, latestAttempts(files, chat.providers))
+      const written = await store.setJSON(key, { at: new Date(now).toISOString(), providers: silent }, { onlyIfNew: true })
       if (written.modified) {
         log.warn('chat_stalled_retriggered', { chatId: chat.chatId, providers: silent })
         retrigger(chat.chatId)
       }
-      return results
+      reviewAt = Math.min(reviewAt, now + stallMs + 1)
     }
-
-    const marker = await store.getJSON<Marker>(key).catch((error) => {
-      log.warn('recovery_read_failed', { chatId: chat.chatId, error: describeError(error) })
-      return null
-    })
-    const recoveredAt = marker ? Date.parse(marker.at) : NaN
-    if (!(now - recoveredAt > config.stallSeconds * 1000)) return results
-    for (const provider of silent) {
-      const result = results[provider]!
-      // Still silent since the re-trigger: nobody is going to finish it.
-      if (lastSign(result) <= recoveredAt) {
-        results[provider] = {
-          ...result,
-          status: 'error',
-          ok: false,
-          timings: { ...result.timings, finishedAt: new Date(recoveredAt + config.stallSeconds * 1000).toISOString() },
-          error: { code: 'stalled', message: 'This provider stopped responding and could not be restarted. Retry it.', retryable: true },
-        }
-      }
-    }
-    return results
+    return { results, reviewAt: Number.isFinite(reviewAt) ? reviewAt : null }
   }
 }

@@ -151,6 +151,14 @@ describe('idempotent delivery', () => {
     expect(h.providers.callsOf('anthropic')).toHaveLength(0)
   })
 
+  it('a conditional write the blob store fails (not a 412) is not taken for a claim', async () => {
+    const chat = await newChat({ openai: 'gpt-4.1' })
+    // The local blob server answers 500 to a key below an existing key; @netlify/blobs would report
+    // that conditional write as a success.
+    const key = `chats/${chat.chatId}/request/below`
+    await expect(h.blobs.store.setJSON(key, { x: 1 }, { onlyIfNew: true })).rejects.toThrow()
+  })
+
   it('does nothing for an unknown chat', async () => {
     const summary = await runChat('00000000-0000-4000-8000-000000000000', { store: h.blobs.store })
     expect(summary).toEqual({ chatId: '00000000-0000-4000-8000-000000000000', found: false, outcomes: {} })

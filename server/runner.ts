@@ -10,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { PROVIDERS, type Env, type ProviderId } from '../shared/catalogue.ts'
-import { cancelsPrefix, chatPrefix, requestKey, resultKey } from '../shared/keys.ts'
+import { cancelKey, cancelsPrefix, chatPrefix, requestKey, resultKey, retryKey } from '../shared/keys.ts'
 import { isFinal, type ChatRecord, type ProviderResult, type ResultError } from '../shared/types.ts'
 import { heartbeatMs, isStale, type StoredResult } from './result.ts'
-import { attemptId, readChatFiles } from './chat-files.ts'
+import { attemptId, readChatFiles, readRecoveries } from './chat-files.ts'
 import { describeError, log } from './log.ts'
 import { adapterFor } from './providers/index.ts'
 import { toProviderError } from './providers/errors.ts'
@@ -39,7 +39,7 @@ class RunAbort extends Error {
   }
 }
 
-export type ProviderOutcome = 'done' | 'error' | 'cancelled' | 'skipped-final' | 'skipped-running' | 'skipped-claimed' | 'superseded'
+export type ProviderOutcome = 'done' | 'error' | 'cancelled' | 'skipped-final' | 'skipped-running' | 'skipped-claimed' | 'skipped-stalled' | 'superseded'
 
 export interface RunOptions {
   store: ChatStore
@@ -70,7 +70,7 @@ export function backoffMs(retry: number, baseMs: number, random = Math.random): 
  * on the previous one so a run that was taken over learns it at its next write.
  */
 class ResultWriter {
-  #etag: string | undefined
+  #etag: string
   #chain: Promise<void> = Promise.resolve()
   #timer: ReturnType<typeof setTimeout> | undefined
   #heartbeat: ReturnType<typeof setInterval>
@@ -82,7 +82,7 @@ class ResultWriter {
   readonly #key: string
   readonly #onLost: () => void
 
-  constructor(store: ChatStore, key: string, doc: StoredResult, etag: string | undefined, onLost: () => void, heartbeat: number) {
+  constructor(store: ChatStore, key: string, doc: StoredResult, etag: string, onLost: () => void, heartbeat: number) {
     this.#store = store
     this.#key = key
     this.doc = doc
@@ -136,14 +136,15 @@ class ResultWriter {
     this.#dirty = false
     const snapshot: StoredResult = { ...this.doc, updatedAt: nowIso() }
     try {
-      const result = await this.#store.setJSON(this.#key, snapshot, this.#etag ? { onlyIfMatch: this.#etag } : {})
+      // Always conditional on our own last write: if anyone else wrote since, this run no longer owns the blob.
+      const result = await this.#store.setJSON(this.#key, snapshot, { onlyIfMatch: this.#etag })
       if (!result.modified) {
         this.lost = true
         this.stop()
         this.#onLost()
         return
       }
-      this.#etag = result.etag
+      this.#etag = result.etag!
       this.#lastWriteAt = Date.now()
       this.doc.updatedAt = snapshot.updatedAt
     } catch (error) {
@@ -161,17 +162,26 @@ async function runProvider(
   chat: ChatRecord,
   provider: ProviderId,
   attempt: number,
-  options: RunOptions & { config: Settings; controllers: Map<string, AbortController>; listedEtag: string | undefined },
+  options: RunOptions & {
+    config: Settings
+    controllers: Map<string, AbortController>
+    listedEtag: string | undefined
+    /** The chat's re-triggered run went silent too: its silent providers are shown as stalled and must stay so. */
+    abandoned: boolean
+  },
 ): Promise<ProviderOutcome> {
   const { store, config } = options
   const key = resultKey(chat.chatId, provider, attempt)
   const params = chat.params[provider]
-  if (!params) return 'skipped-final'
+  if (!params) throw new Error(`The chat has no parameters for ${provider}.`)
 
   // Claim: a fresh blob, or one whose run went silent (its ETag is the condition).
   const existing = await store.getJSONWithEtag<StoredResult>(key)
   if (existing && isFinal(existing.data.status)) return 'skipped-final'
   if (existing && !isStale(existing.data, config.stallSeconds)) return 'skipped-running'
+  if (options.abandoned) return 'skipped-stalled'
+  // A retried attempt was queued when the retry was asked for.
+  const retried = attempt > 1 ? await store.getJSON<{ at: string }>(retryKey(chat.chatId, provider, attempt)) : null
   const startedAt = nowIso()
   const doc: StoredResult = {
     status: 'queued',
@@ -179,7 +189,7 @@ async function runProvider(
     text: '',
     model: params.model,
     attempt,
-    timings: { queuedAt: chat.createdAt, startedAt },
+    timings: { queuedAt: retried?.at ?? chat.createdAt, startedAt },
     attempts: 0,
     updatedAt: startedAt,
     runId: randomUUID(),
@@ -190,23 +200,26 @@ async function runProvider(
   if (existing && !etag) return 'skipped-claimed'
   const claim = await store.setJSON(key, doc, etag ? { onlyIfMatch: etag } : { onlyIfNew: true })
   if (!claim.modified) return 'skipped-claimed'
+  // Cancelled before it started? (If this read fails, the cancel watcher still sees the marker.)
+  const cancelledEarly = await store.getJSON(cancelKey(chat.chatId, provider, attempt)).catch(() => null)
 
+  // Nothing below may throw before the `try` whose `finally` stops these timers.
   const controller = new AbortController()
   options.controllers.set(attemptId(provider, attempt), controller)
   const signal = controller.signal
-  const writer = new ResultWriter(store, key, doc, claim.etag, () => controller.abort(new RunAbort('superseded')), heartbeatMs(config.stallSeconds))
+  const writer = new ResultWriter(store, key, doc, claim.etag!, () => controller.abort(new RunAbort('superseded')), heartbeatMs(config.stallSeconds))
   const timeout = setTimeout(() => controller.abort(new RunAbort('timeout')), config.providerTimeoutMs)
   const deadline = options.deadline !== undefined
     ? setTimeout(() => controller.abort(new RunAbort('deadline')), Math.max(0, options.deadline - Date.now()))
     : undefined
-  const adapter = options.adapter?.(provider, chat) ?? adapterFor(provider, { demo: chat.demo, env: options.env ?? process.env })
   const timeoutAt = Date.now() + config.providerTimeoutMs
 
   let text = ''
   const finished = (patch: Partial<StoredResult>) => writer.finish({ text, timings: { ...doc.timings, finishedAt: nowIso() }, ...patch })
 
   try {
-    if (await store.getJSON(`${cancelsPrefix(chat.chatId)}${attemptId(provider, attempt)}`)) throw new RunAbort('cancelled')
+    if (cancelledEarly) throw new RunAbort('cancelled')
+    const adapter = options.adapter?.(provider, chat) ?? adapterFor(provider, { demo: chat.demo, env: options.env ?? process.env })
     for (let call = 1; ; call++) {
       writer.update({ attempts: call })
       try {
@@ -238,12 +251,12 @@ async function runProvider(
         }
         signal.throwIfAborted()
         // The stream ended without a finish event: the connection was cut.
-        throw new ProviderError('stream_interrupted', 'The answer stopped before the provider finished it.', false)
+        throw new ProviderError('stream_interrupted', 'The answer stopped before the provider finished it.', true)
       } catch (error) {
         if (signal.aborted) throw signal.reason
         const failure = toProviderError(provider, error)
         if (text !== '' || failure.code === 'stream_interrupted') {
-          throw new ProviderError('stream_interrupted', `The answer was cut off after it started (${failure.message.replace(/\.$/, '')}).`, false)
+          throw new ProviderError('stream_interrupted', `The answer was cut off after it started (${failure.message.replace(/\.$/, '')}).`, true)
         }
         const wait = failure.retryAfterMs ?? backoffMs(call - 1, config.retryBaseMs)
         if (!failure.retryable || call >= config.maxProviderCalls || Date.now() + wait >= timeoutAt) throw failure
@@ -268,7 +281,7 @@ async function runProvider(
     }
     const failure = error instanceof ProviderError ? error : toProviderError(provider, error)
     if (!(error instanceof ProviderError)) log.warn('provider_failed', { chatId: chat.chatId, provider, error: describeError(error) })
-    await finished(errorFields({ code: failure.code, message: failure.message, retryable: failure.retryable || failure.code === 'stream_interrupted' }))
+    await finished(errorFields({ code: failure.code, message: failure.message, retryable: failure.retryable }))
     return 'error'
   } finally {
     clearTimeout(timeout)
@@ -289,6 +302,10 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
   if (!chat) return { chatId, found: false, outcomes: {} }
 
   const files = readChatFiles(chatId, await store.list(chatPrefix(chatId)))
+  // A run that arrives after the status already showed a silent attempt as stalled leaves it so.
+  const recoveries = files.recoveries.size ? await readRecoveries(store, files, chat.providers) : []
+  const abandoned = (provider: ProviderId) =>
+    recoveries.some((r) => r.attempts[provider] === files.latest[provider] && Date.now() - r.at > config.stallSeconds * 1000)
   const controllers = new Map<string, AbortController>()
   const watcher = setInterval(() => {
     if (controllers.size === 0) return
@@ -307,7 +324,7 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
       chat.providers.map(async (provider) => {
         const attempt = files.latest[provider]
         const listedEtag = files.results.get(resultKey(chatId, provider, attempt))
-        outcomes[provider] = await runProvider(chat, provider, attempt, { ...options, config, controllers, listedEtag })
+        outcomes[provider] = await runProvider(chat, provider, attempt, { ...options, config, controllers, listedEtag, abandoned: abandoned(provider) })
       }),
     )
     failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))

@@ -1,10 +1,11 @@
 /**
  * Reads a chat's status from its blobs, and waits for the next change when asked to.
  *
- * A version is `<state>-<hash>`: the state names each provider's attempt and status (`1d1s1q`),
- * the hash covers every blob key and ETag in the chat's listing. A poll that brings back the
- * version it already has costs one list (plus the chat blob, unless this instance has it cached)
- * and reads no result.
+ * A version is `<state>-<hash>[-<reviewAt>]`: the state names each provider's attempt and status
+ * (`1d1s1q`), the hash covers every blob key and ETag in the chat's listing, and `reviewAt` says
+ * when a silent run would change what is shown (see recovery.ts). A plain poll (no `wait`) that
+ * brings back the version it already has costs one list (plus the chat blob, unless this instance
+ * has it cached) and reads no result; a held poll lists again every `WAIT_POLL_MS`.
  */
 import type { ProviderId } from '../shared/catalogue.ts'
 import { chatPrefix, resultKey } from '../shared/keys.ts'
@@ -106,13 +107,30 @@ export function latestResults(snapshot: Snapshot): Partial<Record<ProviderId, Pr
   return latest
 }
 
-export function documentOf(snapshot: Snapshot, results = latestResults(snapshot)): StatusDocument {
+/** The results to show, and when time alone (a run going silent) may change them: epoch ms, or null. */
+export interface Review {
+  results: Partial<Record<ProviderId, ProviderResult>>
+  reviewAt: number | null
+}
+
+/**
+ * The status document. Its version is `<state>-<hash>[-<reviewAt>]`: each provider's attempt and
+ * status, the listing hash, and when the shown state may change without any blob changing.
+ */
+export function documentOf(snapshot: Snapshot, review: Review = { results: latestResults(snapshot), reviewAt: null }): StatusDocument {
+  const { results, reviewAt } = review
   const state = snapshot.chat.providers.map((p) => `${results[p]!.attempt}${LETTER[results[p]!.status]}`).join('')
-  return statusDocument(snapshot.chat, results, `${state}-${snapshot.listingHash}`)
+  const version = `${state}-${snapshot.listingHash}${reviewAt ? `-${reviewAt.toString(36)}` : ''}`
+  return statusDocument(snapshot.chat, results, version)
 }
 
 const stateOf = (version: string) => version.split('-')[0]
 const hashOf = (version: string) => version.split('-')[1]
+/** Until when a version stays true if no blob changes (Infinity when only a write can change it). */
+const validUntil = (version: string) => {
+  const at = parseInt(version.split('-')[2] ?? '', 36)
+  return Number.isFinite(at) ? at : Infinity
+}
 
 export type StatusAnswer = { changed: true; document: StatusDocument } | { changed: false; version: string }
 
@@ -122,7 +140,9 @@ export interface StatusQuery {
   /** Hold the request up to this long while nothing changes (ms, at most `MAX_WAIT_MS`). */
   waitMs?: number
   /** Turns the results just read into the ones to show (the stall check plugs in here). */
-  review?: (snapshot: Snapshot) => Promise<Partial<Record<ProviderId, ProviderResult>>>
+  review?: (snapshot: Snapshot) => Promise<Review>
+  /** The caller went away: stop holding the request. */
+  signal?: AbortSignal
 }
 
 /**
@@ -136,14 +156,15 @@ export interface StatusQuery {
 export async function readStatus(store: ChatStore, chatId: string, query: StatusQuery = {}): Promise<StatusAnswer> {
   const { since } = query
   const waitUntil = Date.now() + Math.min(Math.max(query.waitMs ?? 0, 0), MAX_WAIT_MS)
-  const review = query.review ?? (async (snapshot: Snapshot) => latestResults(snapshot))
+  const review = query.review ?? (async (snapshot: Snapshot): Promise<Review> => ({ results: latestResults(snapshot), reviewAt: null }))
+  const pause = () => sleep(WAIT_POLL_MS, query.signal)
 
   // Nothing new since the caller's version: one list (and the chat blob for 404/410), no result read.
   let listing = await listChat(store, chatId)
   const chat = await loadChat(store, chatId, listing.files.hasRequest)
-  while (since && hashOf(since) === listing.listingHash) {
+  while (since && hashOf(since) === listing.listingHash && Date.now() < validUntil(since)) {
     if (Date.now() + WAIT_POLL_MS > waitUntil) return { changed: false, version: since }
-    await sleep(WAIT_POLL_MS)
+    await pause()
     listing = await listChat(store, chatId)
   }
 
@@ -151,9 +172,9 @@ export async function readStatus(store: ChatStore, chatId: string, query: Status
   let document = documentOf(snapshot, await review(snapshot))
   while (since && document.version !== since && stateOf(document.version) === stateOf(since) && Date.now() + WAIT_POLL_MS <= waitUntil) {
     if (Object.values(document.results).every((result) => isFinal(result.status))) break
-    await sleep(WAIT_POLL_MS)
+    await pause()
     const next = await listChat(store, chatId)
-    if (next.listingHash === snapshot.listingHash) continue
+    if (next.listingHash === snapshot.listingHash && Date.now() < validUntil(document.version)) continue
     snapshot = { chat, ...next, ...(await readResults(store, chat, next.files, snapshot)) }
     document = documentOf(snapshot, await review(snapshot))
   }

@@ -80,23 +80,35 @@ export class ChatStore {
     return found ? { data: found.data as T, etag: found.etag } : null
   }
 
-  /** Writes JSON; with a condition, `modified: false` means another writer got there first. */
+  /**
+   * Writes JSON; with a condition, `modified: false` means another writer got there first, and a
+   * successful write always comes back with its ETag (or throws).
+   */
   async setJSON(key: string, value: unknown, condition: WriteCondition = {}): Promise<{ modified: boolean; etag?: string }> {
+    const conditional = Boolean(condition.onlyIfNew || condition.onlyIfMatch)
     const write = async () => {
       await spaceWrites(key)
       storeCounters.writes++
-      const options = condition.onlyIfNew
-        ? { onlyIfNew: true }
-        : condition.onlyIfMatch
-          ? { onlyIfMatch: condition.onlyIfMatch }
-          : {}
+      const options = condition.onlyIfNew ? { onlyIfNew: true } : condition.onlyIfMatch ? { onlyIfMatch: condition.onlyIfMatch } : {}
+      let result: { modified: boolean; etag?: string }
       try {
-        return await this.#store.setJSON(key, value, options)
+        result = await this.#store.setJSON(key, value, options)
       } finally {
         lastWriteAt.set(key, Date.now())
       }
+      // @netlify/blobs reports every answer but 412 to a conditional write as success, a 500 after
+      // its own retries included; a real success carries the new ETag. Without one, look.
+      if (conditional && result.modified && !result.etag) return this.#confirm(key, value)
+      return result
     }
-    return condition.onlyIfNew || condition.onlyIfMatch ? withKeyLock(key, write) : write()
+    return conditional ? withKeyLock(key, write) : write()
+  }
+
+  async #confirm(key: string, value: unknown): Promise<{ modified: boolean; etag?: string }> {
+    storeCounters.reads++
+    const found = await this.#store.getWithMetadata(key, { type: 'text' })
+    if (found?.data === JSON.stringify(value) && found.etag) return { modified: true, etag: found.etag }
+    throw new Error(`The conditional write of ${key} was not confirmed by the blob store.`)
   }
 
   /** Every blob under a prefix (all pages). */

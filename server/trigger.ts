@@ -103,13 +103,23 @@ async function readTrigger(req: Request, secret: string | null): Promise<Trigger
 /**
  * Calls the background function without waiting for the run. On Netlify the call answers 202 at
  * once; the local emulator answers only when the run has finished, so the caller must hand the
- * returned promise to `context.waitUntil` instead of awaiting it.
+ * returned promise to `context.waitUntil` instead of awaiting it. A refused or failed call is tried
+ * three times (safe: the claims keep a provider from running twice); if all fail, the stall check
+ * of the next status read re-triggers the run. Never rejects.
  */
-export function startRun(origin: string, chatId: string, secret: string): Promise<void> {
-  return post(RUN_PATH, origin, { chatId, signature: signChat(secret, chatId) })
-    .then(async (response) => {
+export async function startRun(origin: string, chatId: string, secret: string | Promise<string>): Promise<void> {
+  for (let attempt = 1; attempt <= TRIGGER_ATTEMPTS; attempt++) {
+    try {
+      const response = await post(RUN_PATH, origin, { chatId, signature: signChat(await secret, chatId) })
       await response.body?.cancel()
-      if (response.status >= 300) log.error('trigger_rejected', { chatId, status: response.status })
-    })
-    .catch((error) => log.error('trigger_failed', { chatId, error: describeError(error) }))
+      if (response.status < 300) return
+      log.warn('trigger_rejected', { chatId, status: response.status, attempt })
+    } catch (error) {
+      log.warn('trigger_failed', { chatId, attempt, error: describeError(error) })
+    }
+    if (attempt < TRIGGER_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
+  }
+  log.error('trigger_lost', { chatId, note: 'the next status read re-triggers the run once it counts as stalled' })
 }
+
+const TRIGGER_ATTEMPTS = 3

@@ -52,9 +52,10 @@ export function cancelsPrefix(chatId: string): string {
 }
 
 /**
- * Written once by the status read that re-triggered a silent chat's run. One per "generation"
- * (the sum of the providers' latest attempts), so a retried provider can be recovered once more.
+ * Written once by the status read that re-triggered a chat whose providers went silent, for the
+ * providers' attempts at that moment (`attempts`: the latest attempt of each requested provider, in
+ * the chat's order). A retry makes a new set of attempts, which may be recovered once more.
  */
-export function recoveryKey(chatId: string, generation: number): string {
-  return `${chatPrefix(chatId)}recoveries/g${generation}`
+export function recoveryKey(chatId: string, attempts: readonly number[]): string {
+  return `${chatPrefix(chatId)}recoveries/${attempts.join('-')}`
 }

@@ -16,7 +16,8 @@ export function queuedResult(chat: ChatRecord, provider: ProviderId, attempt = 1
 }
 
 export function chatStatus(results: readonly ProviderResult[]): ChatStatus {
-  if (results.every((result) => result.status === 'queued')) return 'pending'
+  // A retried provider waiting for its new run puts the chat back to `processing`, not `pending`.
+  if (results.every((result) => result.status === 'queued' && result.attempt === 1)) return 'pending'
   if (!results.every((result) => isFinal(result.status))) return 'processing'
   return results.some((result) => result.status === 'done') ? 'completed' : 'failed'
 }

@@ -10,6 +10,7 @@ import { json, readJsonBody, route } from '../../server/http.ts'
 import { createReview } from '../../server/recovery.ts'
 import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
+import { checkClientSlot, clientIp } from '../../server/limits.ts'
 import { startRun, triggerSecret } from '../../server/trigger.ts'
 
 export default route(['POST'], async (req, context) => {
@@ -17,7 +18,7 @@ export default route(['POST'], async (req, context) => {
   const action = url.pathname.replace(/\/+$/, '').endsWith('/retry') ? 'retry' : 'cancel'
   const chatId = chatIdFromUrl(url, `/${action}`)
   const store = openStore()
-  const rerun = (id: string) => context.waitUntil(triggerSecret(store).then((secret) => startRun(url.origin, id, secret)))
+  const rerun = (id: string) => context.waitUntil(startRun(url.origin, id, triggerSecret(store)))
   const review = createReview({ store, config: settings(), retrigger: rerun })
 
   if (action === 'cancel') {
@@ -25,7 +26,11 @@ export default route(['POST'], async (req, context) => {
     return json({ success: true, chatId, status: document.status, cancelled }, cancelled.length ? 202 : 200)
   }
   const provider = retryTarget(await readJsonBody(req, 1024))
+  // A retry starts provider calls again: it counts against the caller's running chats like a new chat.
+  const config = settings()
+  const slot = await checkClientSlot(store, config, await triggerSecret(store), clientIp(req, context), chatId)
   const attempt = await retryProvider(store, chatId, provider, review)
+  await slot.claim(chatId)
   rerun(chatId)
   const statusUrl = `/api/ai/chat/${chatId}`
   return json({ success: true, chatId, provider, attempt, statusUrl }, 202, { location: statusUrl })

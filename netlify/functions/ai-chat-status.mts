@@ -31,9 +31,9 @@ export default route(['GET', 'HEAD'], async (req, context) => {
   const review = createReview({
     store,
     config: settings(),
-    retrigger: (id) => context.waitUntil(triggerSecret(store).then((secret) => startRun(url.origin, id, secret))),
+    retrigger: (id) => context.waitUntil(startRun(url.origin, id, triggerSecret(store))),
   })
-  const answer = await readStatus(store, chatId, { since: since || undefined, waitMs, review })
+  const answer = await readStatus(store, chatId, { since: since || undefined, waitMs, review, signal: req.signal })
   if (!answer.changed) return new Response(null, { status: 304, headers: { ...API_HEADERS, etag: `"${answer.version}"` } })
   return json(answer.document, 200, { etag: `"${answer.document.version}"` })
 })

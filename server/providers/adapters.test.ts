@@ -149,7 +149,7 @@ describe('provider errors become codes a person understands', () => {
     [500, 'upstream', true],
     [502, 'upstream', true],
     [503, 'overloaded', true],
-    [504, 'timeout', true],
+    [504, 'upstream', true],
     [529, 'overloaded', true],
   ])('HTTP %i → %s (retryable: %s)', (status, code, retryable) => {
     const error = toProviderError('anthropic', apiError(status))

@@ -59,7 +59,7 @@ export function toProviderError(provider: ProviderId, error: unknown): ProviderE
   if (status === 529 || status === 503) {
     return new ProviderError('overloaded', `${label} is overloaded right now (${status}); try again shortly.`, true, status, after)
   }
-  if (status === 408 || status === 504) {
+  if (status === 408) {
     return new ProviderError('timeout', `${label} timed out (${status}).`, true, status, after)
   }
   if (status !== undefined && status >= 500) {
