@@ -19,6 +19,7 @@ export interface ProviderSeen {
   finalStatus?: string
   finalText?: string
   errorCode?: string
+  errorMessage?: string
   /** The result's own timings (server clock, same machine): when its run claimed it and when its first token arrived. */
   startedAt?: number
   firstTokenAt?: number
@@ -111,6 +112,7 @@ export async function runChat(options: ChatOptions): Promise<ChatRun> {
             finalStatus: result.status,
             finalText: result.text,
             errorCode: result.error?.code,
+            errorMessage: result.error?.message,
             startedAt: result.timings.startedAt ? Date.parse(result.timings.startedAt) : undefined,
             firstTokenAt: result.timings.firstTokenAt ? Date.parse(result.timings.firstTokenAt) : undefined,
           })

@@ -3,6 +3,9 @@
  * sees the app locally. Every call runs in a fresh worker that imports its function anew, so this
  * shows start-up costs, not scale (see ../shared/netlify-facts.md).
  */
+import { appendFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ChatRun } from './client.ts'
 import { runChat } from './client.ts'
 import { fetchCalls } from './fake-providers.ts'
@@ -21,7 +24,9 @@ export interface Emulator {
 export async function startEmulator(env: Record<string, string | undefined>, progress: (line: string) => void): Promise<Emulator> {
   const port = await freePort()
   const startedAt = now()
+  const logFile = join(tmpdir(), `ai-chat-bench-emulator-${process.pid}-${port}.log`)
   const { child } = await spawnChild({
+    onLine: (line) => appendFileSync(logFile, `${line}\n`),
     command: 'npm',
     args: ['start'],
     env: { ...env, PORT: String(port), HOST: '127.0.0.1', BROWSER: 'none' },
@@ -36,7 +41,7 @@ export async function startEmulator(env: Record<string, string | undefined>, pro
       if (now() - startedAt > 90_000) throw new Error(`the emulator's /api/health did not answer 200 within 90 s:\n${child.tail()}`)
       await sleep(250)
     }
-    progress(`emulator: npm start ready on port ${port} after ${((now() - startedAt) / 1000).toFixed(1)} s`)
+    progress(`emulator: npm start ready on port ${port} after ${((now() - startedAt) / 1000).toFixed(1)} s (its output: ${logFile})`)
   } catch (error) {
     await child.stop()
     throw error

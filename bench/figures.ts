@@ -48,7 +48,7 @@ function invariantFigures(section: string, where: string, figures: BatchFigures)
       section,
       name: `Lost results (${where})`,
       target: '0',
-      measured: `${figures.lost} of ${figures.providerResults}${figures.lostExamples.length ? ` (${figures.lostExamples.join('; ')})` : ''}`,
+      measured: `${figures.lost} of ${figures.providerResults}${figures.lost ? ` (${Object.entries(figures.lostReasons).map(([reason, count]) => `${count} ${reason}`).join(', ')}; e.g. ${figures.lostExamples.slice(0, 2).join('; ')})` : ''}`,
       status: pass(figures.lost === 0),
       hard: true,
       value: figures.lost,
@@ -133,7 +133,7 @@ export function warmFigures(warm: WarmResults): Figure[] {
   for (const level of warm.scale) {
     const { figures, app } = level
     const where = `${level.concurrent} concurrent`
-    out.push({ section: scaleSection, name: `Chats per second (${where})`, target: '—', measured: `${num(level.chatsPerSecond)} chats/s (${num(figures.wallMs / 1000)} s for all)`, status: 'INFO', value: level.chatsPerSecond })
+    out.push({ section: scaleSection, name: `Chats per second (${where})`, target: '—', measured: `${num(level.chatsPerSecond)} chats/s (${figures.finalChats} of ${figures.chats} chats final, in ${num(figures.wallMs / 1000)} s)`, status: 'INFO', value: level.chatsPerSecond })
     out.push(...invariantFigures(scaleSection, where, figures))
     out.push({
       section: scaleSection,
@@ -143,14 +143,28 @@ export function warmFigures(warm: WarmResults): Figure[] {
       status: level.concurrent >= 500 ? pass(app.peakRssBytes < 2 ** 30) : 'INFO',
       value: app.peakRssBytes,
     })
+    if (level.storeCapacity) {
+      const capacity = level.storeCapacity
+      const seconds = app.wallMs / 1000
+      const asked = (op: string) => num((app.blobCalls[op] ?? 0) / seconds, 0)
+      out.push({
+        section: scaleSection,
+        name: `Local BlobsServer throughput vs the app's demand (${where})`,
+        target: '—',
+        measured: `server (${capacity.chats} chats stored): ${num(capacity.listsPerSecond, 0)} lists/s, ${num(capacity.writesPerSecond, 0)} writes/s, ${num(capacity.readsPerSecond, 0)} reads/s; app asked ${asked('list')} lists/s, ${asked('PUT')} writes/s, ${asked('GET')} reads/s`,
+        status: 'INFO',
+        value: { capacity, asked: app.blobCalls, seconds },
+      })
+    }
     const final = summarize(figures.finalStalenessMs)
     const post = summarize(figures.postLatencyMs)
     const list = app.blobCallMs.list
+    const lists = Object.values(app.buckets).reduce((sum, bucket) => sum + bucket.lists, 0)
     out.push({
       section: scaleSection,
-      name: `POST → 202, final-text staleness, blob list latency (${where})`,
+      name: `POST → 202, final-text staleness, blob lists (${where})`,
       target: '—',
-      measured: `POST p50 ${ms(post.p50)} p95 ${ms(post.p95)}; staleness p50 ${ms(final.p50)} p95 ${ms(final.p95)}; list p50 ${ms(list?.p50 ?? NaN)} p95 ${ms(list?.p95 ?? NaN)}`,
+      measured: `POST p50 ${ms(post.p50)} p95 ${ms(post.p95)}; staleness p50 ${ms(final.p50)} p95 ${ms(final.p95)}; ${num(lists / (app.wallMs / 1000), 0)} blob lists/s, list latency p50 ${ms(list?.p50 ?? NaN)} p95 ${ms(list?.p95 ?? NaN)}`,
       status: 'INFO',
       value: { post, final, blobCallMs: app.blobCallMs },
     })

@@ -4,8 +4,12 @@
  * `npm run bench:smoke`: a small version for CI (a few warm chats and the size checks, no
  * emulator, nothing written) that exits non-zero when a hard invariant breaks.
  *
- * Options: `--smoke`; `--only warm,emulator,size` (any subset; the full run writes results only
- * when all three ran); `--emulator` (smoke: also one emulator chat).
+ * Options: `--smoke`; `--only warm,emulator,size` (any subset; results are written only when all
+ * three ran); `--emulator` (smoke: also one emulator chat); `--set <file>:<CONST>=<value>` and
+ * `--patch <file>` (a what-if run on a temporary copy, see variant.ts; nothing written).
+ * Experiment knobs (results are not written with them): `--levels 200,500` (warm scale levels),
+ * `--latency <chats>` (warm latency run; 0 skips it and the idle-poll probe), `--emu seq,conc,one,demo`
+ * (emulator phases).
  */
 import { emulatorMode, type EmulatorResults } from './emulator.ts'
 import { emulatorFigures, sizeFigures, warmFigures, type Figure } from './figures.ts'
@@ -13,14 +17,23 @@ import { spawnNode } from './processes.ts'
 import { renderTable, writeResults, type RunInfo } from './report.ts'
 import { sizeMode, type SizeResults } from './size.ts'
 import { now, summarize } from './stats.ts'
+import { parseVariantArgs, runVariant } from './variant.ts'
 import { warmMode, type WarmResults } from './warm.ts'
 import type { BatchFigures } from './workload.ts'
 
-const args = process.argv.slice(2)
+const variant = parseVariantArgs(process.argv.slice(2))
+if (variant.sets.length || variant.patches.length) process.exit(await runVariant(variant))
+const args = variant.rest
+const variantLabel = process.env.BENCH_VARIANT
 const smoke = args.includes('--smoke')
 const onlyArg = args.indexOf('--only') >= 0 ? args[args.indexOf('--only') + 1]!.split(',') : ['size', 'warm', 'emulator']
 const parts = new Set(smoke ? ['size', 'warm', ...(args.includes('--emulator') ? ['emulator'] : [])] : onlyArg)
-const command = smoke ? 'npm run bench:smoke' : `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
+/** `--name value`, for the experiment knobs below. */
+const option = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined)
+const levelsArg = option('--levels')?.split(',').map(Number)
+const latencyArg = option('--latency')
+const emuPhases = new Set(option('--emu')?.split(',') ?? ['seq', 'conc', 'one', 'demo'])
+const command = `${smoke ? 'npm run bench:smoke' : `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`}${variantLabel ? ` (variant: ${variantLabel})` : ''}`
 
 const startedAt = now()
 const progress = (line: string) => console.log(`[${((now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${line}`)
@@ -52,15 +65,30 @@ async function main(): Promise<number> {
     if (parts.has('warm')) {
       warm = await warmMode(
         smoke
-          ? { fakeUrl, latencyChats: 0, latencyRate: 0, levels: [6], idleProbe: false, progress }
-          : { fakeUrl, latencyChats: 100, latencyRate: 5, levels: [1, 50, 200, 500], idleProbe: true, progress },
+          ? { fakeUrl, latencyChats: 0, latencyRate: 0, levels: [6], levelTimeoutMs: 30_000, idleProbe: false, progress }
+          : {
+              fakeUrl,
+              latencyChats: latencyArg !== undefined ? Number(latencyArg) : 80,
+              latencyRate: 5,
+              levels: levelsArg ?? [1, 50, 200, 500],
+              levelTimeoutMs: 60_000,
+              idleProbe: latencyArg === undefined,
+              progress,
+            },
       )
     }
     if (parts.has('emulator')) {
       emulator = await emulatorMode(
         smoke
           ? { fakeUrl, sequentialChats: 1, concurrentChats: 0, oneProviderChats: 0, demoChats: 0, progress }
-          : { fakeUrl, sequentialChats: 6, concurrentChats: 10, oneProviderChats: 3, demoChats: 4, progress },
+          : {
+              fakeUrl,
+              sequentialChats: emuPhases.has('seq') ? 5 : 0,
+              concurrentChats: emuPhases.has('conc') ? 10 : 0,
+              oneProviderChats: emuPhases.has('one') ? 2 : 0,
+              demoChats: emuPhases.has('demo') ? 3 : 0,
+              progress,
+            },
       )
     }
   } finally {
@@ -71,7 +99,8 @@ async function main(): Promise<number> {
   const info: RunInfo = { command, startedAt: new Date(performance.timeOrigin).toISOString(), wallSeconds: (now() - startedAt) / 1000, smoke }
   console.log(`\n${renderTable(figures, info)}`)
 
-  if (!smoke && parts.size === 3) {
+  const knobs = levelsArg || latencyArg !== undefined || option('--emu')
+  if (!smoke && parts.size === 3 && !variantLabel && !knobs) {
     const raw = {
       warm: warm && {
         latency: warm.latency && { ...warm.latency, figures: compact(warm.latency.figures) },

@@ -8,9 +8,8 @@
 export const now = (): number => performance.timeOrigin + performance.now()
 
 /** The p-th percentile (0–100) by linear interpolation; NaN for no samples. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return NaN
-  const sorted = [...samples].sort((a, b) => a - b)
+export function percentile(samples: readonly number[], p: number, sorted = [...samples].sort((a, b) => a - b)): number {
+  if (sorted.length === 0) return NaN
   const rank = (p / 100) * (sorted.length - 1)
   const low = Math.floor(rank)
   const high = Math.ceil(rank)
@@ -28,12 +27,13 @@ export interface Summary {
 
 export function summarize(samples: readonly number[]): Summary {
   const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : NaN)
+  const sorted = [...samples].sort((a, b) => a - b)
   return {
     n: samples.length,
-    p50: round(percentile(samples, 50)),
-    p95: round(percentile(samples, 95)),
-    p99: round(percentile(samples, 99)),
-    max: round(samples.length ? Math.max(...samples) : NaN),
+    p50: round(percentile(samples, 50, sorted)),
+    p95: round(percentile(samples, 95, sorted)),
+    p99: round(percentile(samples, 99, sorted)),
+    max: round(sorted.at(-1) ?? NaN),
     mean: round(samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : NaN),
   }
 }

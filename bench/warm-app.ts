@@ -11,12 +11,11 @@
  * (`storeCounters`, counted by the store wrapper) are observed through an AsyncLocalStorage that
  * each request runs in, which a background run and its timers inherit. `/__bench/*` routes report:
  * - `GET /__bench/stats`: costs per function and kind of request, peak RSS, CPU, event-loop delay,
- *   blob-call latency;
+ *   blob-call latency (at most 4096 blob calls in flight: see MAX_BLOB_CALLS);
  * - `POST /__bench/reset`: starts a new measurement window;
  * - `POST /__bench/settle`: waits for every background run and `waitUntil` promise.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { subscribe } from 'node:diagnostics_channel'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -57,25 +56,49 @@ for (const kind of KINDS) {
   })
 }
 
-// Latency of every call to the blob server, by operation (diagnostics only).
-const blobCallStart = new WeakMap<object, { at: number; op: string }>()
+// Every call to the blob server goes through this: its latency (queueing included) by operation,
+// and at most MAX_BLOB_CALLS in flight. One process here hosts what would be hundreds of function
+// instances on Netlify; without a cap, an overloaded blob server makes it open sockets until the
+// process runs out of file descriptors, which no single instance would.
+const MAX_BLOB_CALLS = 4096
 let blobLatency: Record<string, number[]> = {}
+let blobInFlight = 0
+let blobPeakQueue = 0
+const blobQueue: Array<() => void> = []
 const blobsContext = JSON.parse(Buffer.from(process.env.NETLIFY_BLOBS_CONTEXT ?? '', 'base64').toString('utf8') || '{}') as { edgeURL?: string }
 const blobsOrigin = blobsContext.edgeURL ? new URL(blobsContext.edgeURL).origin : '-'
-subscribe('undici:request:create', (message) => {
-  const { request } = message as { request: { origin: string; method: string; path: string } }
-  if (request.origin !== blobsOrigin) return
-  const list = request.method === 'GET' && /[?&]prefix=/.test(request.path)
-  blobCallStart.set(request, { at: now(), op: list ? 'list' : request.method })
-})
-subscribe('undici:request:headers', (message) => {
-  const { request } = message as { request: object }
-  const start = blobCallStart.get(request)
-  if (start) (blobLatency[start.op] ??= []).push(now() - start.at)
-})
+const realFetch = globalThis.fetch
+globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+  const url = new URL(input instanceof Request ? input.url : String(input))
+  if (url.origin !== blobsOrigin) return realFetch(input, init)
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+  const op = method === 'GET' && url.searchParams.has('prefix') ? 'list' : method
+  const startedAt = now()
+  if (blobInFlight >= MAX_BLOB_CALLS) {
+    await new Promise<void>((resolve) => blobQueue.push(resolve))
+    blobPeakQueue = Math.max(blobPeakQueue, blobQueue.length + 1)
+  }
+  blobInFlight++
+  try {
+    const response = await realFetch(input, init)
+    const body = await response.arrayBuffer()
+    return new Response(method === 'HEAD' || response.status === 204 || response.status === 304 ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  } finally {
+    blobInFlight--
+    blobQueue.shift()?.()
+    ;(blobLatency[op] ??= []).push(now() - startedAt)
+  }
+}
 
-let peakRss = process.memoryUsage.rss()
-setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50).unref()
+const rss = () => {
+  try {
+    return process.memoryUsage.rss()
+  } catch {
+    return 0 // reading /proc can fail under heavy load; the next sample will do
+  }
+}
+let peakRss = rss()
+setInterval(() => (peakRss = Math.max(peakRss, rss())), 50).unref()
 const loopDelay = monitorEventLoopDelay({ resolution: 10 })
 loopDelay.enable()
 let cpuAt = process.cpuUsage()
@@ -85,7 +108,8 @@ function resetWindow() {
   costs = []
   Object.assign(unattributed, { reads: 0, writes: 0, lists: 0, deletes: 0 })
   blobLatency = {}
-  peakRss = process.memoryUsage.rss()
+  peakRss = rss()
+  blobPeakQueue = 0
   loopDelay.reset()
   cpuAt = process.cpuUsage()
   windowStartedAt = now()
@@ -122,6 +146,8 @@ function stats() {
     wallMs: now() - windowStartedAt,
     eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     blobCallMs: Object.fromEntries(Object.entries(blobLatency).map(([op, samples]) => [op, summarize(samples)])),
+    blobCalls: Object.fromEntries(Object.entries(blobLatency).map(([op, samples]) => [op, samples.length])),
+    blobPeakQueue,
     backgroundErrors: platform.backgroundErrors.length,
   }
 }

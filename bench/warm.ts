@@ -3,6 +3,9 @@
  * process), a real BlobsServer (bench/blobs-server.ts, its own process), the fake providers over
  * HTTP through the AI Gateway env vars, and page-like clients in this process.
  */
+import { appendFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ChatRun } from './client.ts'
 import { runChat } from './client.ts'
 import { fetchCalls } from './fake-providers.ts'
@@ -47,6 +50,10 @@ export interface AppStats {
   wallMs: number
   eventLoopDelayMs: { p50: number; p99: number; max: number }
   blobCallMs: Record<string, { n: number; p50: number; p95: number; p99: number; max: number }>
+  /** Blob calls issued in the window, by operation. */
+  blobCalls: Record<string, number>
+  /** Most blob calls waiting for one of the 4096 slots at once. */
+  blobPeakQueue: number
   backgroundErrors: number
 }
 
@@ -57,13 +64,21 @@ export interface WarmStack {
   settle(): Promise<void>
   /** Warning and error log lines the functions printed since the last reset. */
   logs: { warn: number; error: number; examples: string[] }
+  /** NETLIFY_BLOBS_CONTEXT of this stack's blob server. */
+  blobsContext: string
+  /** Stops the functions only (the blob server stays up, e.g. for `probeStore`). */
+  stopApp(): Promise<void>
   stop(): Promise<void>
 }
+
+let stacks = 0
 
 /** A fresh blob store and a fresh functions process (so each figure starts from an empty store and a new peak RSS). */
 export async function startWarmStack(fakeUrl: string, env: Record<string, string | undefined> = {}): Promise<WarmStack> {
   const children: Child[] = []
   const logs = { warn: 0, error: 0, examples: [] as string[] }
+  // Everything the functions print, for post-mortems (the table only counts warnings and errors).
+  const logFile = join(tmpdir(), `ai-chat-bench-warm-app-${process.pid}-${++stacks}.log`)
   try {
     const blobs = await spawnNode('./blobs-server.ts', { ready: /^BLOBS_READY (.*)$/ })
     children.push(blobs.child)
@@ -72,6 +87,7 @@ export async function startWarmStack(fakeUrl: string, env: Record<string, string
       env: { ...providerEnv(fakeUrl), ...env, NETLIFY_BLOBS_CONTEXT: context },
       ready: /^APP_READY (.*)$/,
       onLine: (line) => {
+        appendFileSync(logFile, `${line}\n`)
         const level = /"level":"(warn|error)"/.exec(line)?.[1] as 'warn' | 'error' | undefined
         if (!level && !/warm-app request failed|Error/.test(line)) return
         logs[level ?? 'error']++
@@ -80,7 +96,13 @@ export async function startWarmStack(fakeUrl: string, env: Record<string, string
     })
     children.push(app.child)
     const { origin } = JSON.parse(app.match[1]!) as { origin: string }
-    const control = (path: string, method = 'POST') => fetch(`${origin}/__bench/${path}`, { method })
+    const control = async (path: string, method = 'POST') => {
+      try {
+        return await fetch(`${origin}/__bench/${path}`, { method })
+      } catch (error) {
+        throw new Error(`warm-app /__bench/${path} failed (${(error as Error).message}; process exit ${app.child.process.exitCode ?? app.child.process.signalCode ?? 'none'}); its output is in ${logFile}`, { cause: error })
+      }
+    }
     return {
       origin,
       logs,
@@ -90,6 +112,8 @@ export async function startWarmStack(fakeUrl: string, env: Record<string, string
         Object.assign(logs, { warn: 0, error: 0, examples: [] })
       },
       settle: async () => void (await control('settle')),
+      blobsContext: context,
+      stopApp: () => app.child.stop(),
       stop: async () => void (await Promise.all(children.reverse().map((child) => child.stop()))),
     }
   } catch (error) {
@@ -133,21 +157,55 @@ export interface BatchResult {
 }
 
 /** Warms the functions (one chat end to end), then runs the plans in a fresh measurement window. */
-async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions): Promise<BatchResult> {
+async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions & { settleMs?: number }): Promise<BatchResult> {
   const warmup = planChats(`warmup-${plans[0]!.label.split('#')[0]}`, 1, VARIED, 99)
   await runBatch(stack.origin, warmup, { timeoutMs: 30_000 })
   await stack.settle()
   await stack.reset()
   const seq = (await fetchCalls(fakeUrl)).reduce((max, call) => Math.max(max, call.seq), 0)
   const runs = await runBatch(stack.origin, plans, options)
-  await stack.settle()
+  // Runs still going after the clients gave up are not waited for long (an overloaded store can take minutes).
+  await Promise.race([stack.settle(), sleep(options.settleMs ?? 30_000)])
   const [app, calls] = await Promise.all([stack.stats(), fetchCalls(fakeUrl, seq)])
   return { figures: analyseBatch(plans, runs, calls), app, logs: structuredClone(stack.logs) }
+}
+
+export interface StoreCapacity {
+  /** Chats in the store when probed. */
+  chats: number
+  listsPerSecond: number
+  readsPerSecond: number
+  writesPerSecond: number
 }
 
 export interface ScaleLevel extends BatchResult {
   concurrent: number
   chatsPerSecond: number
+  /** What the local blob server serves at most, with this level's chats in it (largest level only). */
+  storeCapacity?: StoreCapacity
+}
+
+/** The local BlobsServer's throughput with `chats` chats stored: 64 concurrent callers per operation for 1.5 s each. */
+export async function probeStore(blobsContext: string, chats: number): Promise<StoreCapacity> {
+  const { getStore } = await import('@netlify/blobs')
+  const { ChatStore, STORE_NAME } = await import('../server/store.ts')
+  const context = JSON.parse(Buffer.from(blobsContext, 'base64').toString('utf8')) as { siteID: string; token: string; edgeURL: string; uncachedEdgeURL?: string }
+  const store = new ChatStore(getStore({ name: STORE_NAME, consistency: 'strong', siteID: context.siteID, token: context.token, edgeURL: context.edgeURL, uncachedEdgeURL: context.uncachedEdgeURL ?? context.edgeURL }))
+  const rate = async (operation: (i: number) => Promise<unknown>) => {
+    let count = 0
+    const until = now() + 1500
+    await Promise.all(Array.from({ length: 64 }, async (_, worker) => {
+      while (now() < until) await operation(worker * 1_000_000 + count++)
+    }))
+    return count / 1.5
+  }
+  const probeId = crypto.randomUUID()
+  return {
+    chats,
+    listsPerSecond: await rate(() => store.list(`chats/${probeId}/`)),
+    writesPerSecond: await rate((i) => store.setJSON(`bench-probe/${i % 500}`, { i })),
+    readsPerSecond: await rate((i) => store.getJSON(`bench-probe/${i % 500}`)),
+  }
 }
 
 export interface IdleCost {
@@ -168,6 +226,8 @@ export interface WarmOptions {
   latencyChats: number
   latencyRate: number
   levels: number[]
+  /** A scale-level chat not final this long after its POST counts as lost ("not final in time"). */
+  levelTimeoutMs: number
   /** Measure the cost of polls that find nothing new. */
   idleProbe: boolean
   progress: (line: string) => void
@@ -221,9 +281,14 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
     try {
       const plans = planChats(`warm-scale-${level}`, level, VARIED, 100 + level)
       const startedAt = now()
-      const result = await measure(stack, fakeUrl, plans, { timeoutMs: 240_000 })
+      const result = await measure(stack, fakeUrl, plans, { timeoutMs: options.levelTimeoutMs, settleMs: 3000 })
       const wallMs = Number.isFinite(result.figures.wallMs) ? result.figures.wallMs : now() - startedAt
-      const entry: ScaleLevel = { ...result, concurrent: level, chatsPerSecond: level / (wallMs / 1000) }
+      const entry: ScaleLevel = { ...result, concurrent: level, chatsPerSecond: result.figures.finalChats / (wallMs / 1000) }
+      if (level === Math.max(...options.levels) && level > 1) {
+        await stack.stopApp()
+        progress(`warm: probing the local blob server's throughput with ${level} chats stored`)
+        entry.storeCapacity = await probeStore(stack.blobsContext, level)
+      }
       results.scale.push(entry)
       progress(
         `warm: ${level} concurrent: ${entry.chatsPerSecond.toFixed(1)} chats/s, ${result.figures.lost} lost, ${result.figures.duplicates} duplicates, peak RSS ${(result.app.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${(wallMs / 1000).toFixed(1)} s`,

@@ -55,6 +55,8 @@ const defaultModel = (provider: ProviderId) => DEFAULT_MODELS[provider]
 
 export interface BatchFigures {
   chats: number
+  /** Chats the client saw `completed` or `failed`. */
+  finalChats: number
   providerResults: number
   postLatencyMs: number[]
   postStatuses: Record<number, number>
@@ -70,6 +72,8 @@ export interface BatchFigures {
   runStartAfter202Ms: number[]
   /** Results not final `done` with the provider's full text. */
   lost: number
+  /** Lost results by reason: `not final in time`, `error: <code>`, `wrong text`, `never called`. */
+  lostReasons: Record<string, number>
   lostExamples: string[]
   duplicates: number
   /** Provider calls seen by the fake for this batch. */
@@ -89,6 +93,7 @@ export function analyseBatch(plans: readonly ChatPlan[], runs: readonly ChatRun[
   for (const call of ours) if (!callOf.has(`${call.chat} ${call.provider}`)) callOf.set(`${call.chat} ${call.provider}`, call)
   const figures: BatchFigures = {
     chats: plans.length,
+    finalChats: runs.filter((run) => run.finalAt !== undefined).length,
     providerResults: 0,
     postLatencyMs: [],
     postStatuses: {},
@@ -98,6 +103,7 @@ export function analyseBatch(plans: readonly ChatPlan[], runs: readonly ChatRun[
     firstTextAfter202Ms: [],
     runStartAfter202Ms: [],
     lost: 0,
+    lostReasons: {},
     lostExamples: [],
     duplicates: duplicateCalls(ours),
     providerCalls: ours.length,
@@ -123,8 +129,10 @@ export function analyseBatch(plans: readonly ChatPlan[], runs: readonly ChatRun[
       if (call?.lastByteAt) slowestLastByte = Math.max(slowestLastByte, call.lastByteAt)
       if (!seen || seen.finalStatus !== 'done' || seen.finalText !== plan.expected[provider]) {
         figures.lost++
+        const reason = !call ? 'never called' : !seen?.finalStatus ? 'not final in time' : seen.finalStatus !== 'done' ? `${seen.finalStatus}: ${seen.errorCode ?? '?'}` : 'wrong text'
+        figures.lostReasons[reason] = (figures.lostReasons[reason] ?? 0) + 1
         if (figures.lostExamples.length < 5) {
-          figures.lostExamples.push(`${plan.label} ${provider}: ${seen?.finalStatus ?? 'never final'}${seen?.errorCode ? ` (${seen.errorCode})` : ''}${run.error ? `; ${run.error}` : ''}${call ? '' : '; never called'}`)
+          figures.lostExamples.push(`${plan.label} ${provider}: ${seen?.finalStatus ?? 'never final'}${seen?.errorCode ? ` (${seen.errorCode}: ${seen.errorMessage ?? ''})` : ''}${run.error ? `; ${run.error}` : ''}${call ? '' : '; never called'}`)
         }
         continue
       }
