@@ -20,6 +20,11 @@ beforeEach(() => {
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const runUrl = () => `${h.platform.origin}${RUN_PATH}`
+/** From now on every trigger of a background run is lost (the platform answers 500). */
+const loseTriggers = () => h.use(http.post(runUrl(), () => new HttpResponse(null, { status: 500 })))
+const deliverTriggers = () => h.use(http.post(runUrl(), ({ request }) => h.platform.fetch(request)))
 const status = async (chatId: string) => (await h.api(`/api/ai/chat/${chatId}`)).body
 
 async function poll(chatId: string, until: (doc: any) => boolean, timeoutMs = 8000) {
@@ -141,7 +146,7 @@ describe('no chat is stuck forever', () => {
   it('a lost trigger is re-sent once by a status read and the chat completes', async () => {
     // Every try of the POST's trigger fails (it tries three times); later ones get through.
     let refused = 0
-    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => (refused++ < 3 ? new HttpResponse(null, { status: 500 }) : h.platform.fetch(request))))
+    h.use(http.post(runUrl(), ({ request }) => (refused++ < 3 ? new HttpResponse(null, { status: 500 }) : h.platform.fetch(request))))
     const chatId = await h.startChat()
     await h.platform.settle()
     expect(h.providers.calls).toHaveLength(0)
@@ -153,7 +158,7 @@ describe('no chat is stuck forever', () => {
   })
 
   it('providers that stay silent after the re-trigger end as error/stalled, so the client stops polling', async () => {
-    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    loseTriggers()
     try {
       const chatId = await h.startChat()
       const doc = await h.waitForFinal(chatId, 8000)
@@ -162,16 +167,16 @@ describe('no chat is stuck forever', () => {
         expect(doc.results[p]).toMatchObject({ status: 'error', error: { code: 'stalled', retryable: true } })
       }
       // A stalled provider can be retried.
-      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      deliverTriggers()
       expect((await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'openai' } })).status).toBe(202)
       expect((await h.waitForFinal(chatId)).results.openai.status).toBe('done')
     } finally {
-      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      deliverTriggers()
     }
   })
 
   it('a client that only long-polls (since + wait, like the page) also sees the recovery and then stalled', async () => {
-    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    loseTriggers()
     try {
       const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
       let doc = (await h.api(`/api/ai/chat/${chatId}`)).body
@@ -183,12 +188,12 @@ describe('no chat is stuck forever', () => {
       expect(doc.results.openai.error?.code).toBe('stalled')
       expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toHaveLength(1)
     } finally {
-      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      deliverTriggers()
     }
   })
 
   it('a re-triggered run that writes and then dies ends as stalled too (not processing forever)', async () => {
-    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    loseTriggers()
     try {
       const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
       await poll(chatId, () => false, 1300).catch(() => undefined)
@@ -199,18 +204,18 @@ describe('no chat is stuck forever', () => {
       const doc = await h.waitForFinal(chatId, 8000)
       expect(doc.results.openai).toMatchObject({ status: 'error', text: 'half', error: { code: 'stalled' } })
     } finally {
-      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      deliverTriggers()
     }
   })
 
   it('a run that arrives after its providers were shown as stalled leaves them stalled and calls no one', async () => {
-    h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 500 })))
+    loseTriggers()
     let chatId = ''
     try {
       chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
       expect((await h.waitForFinal(chatId, 8000)).results.openai.error.code).toBe('stalled')
     } finally {
-      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      deliverTriggers()
     }
     const late = await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'gemini' } })
     expect(late.status).toBe(400)
