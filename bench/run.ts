@@ -71,7 +71,7 @@ async function main(): Promise<number> {
               latencyChats: latencyArg !== undefined ? Number(latencyArg) : 80,
               latencyRate: 5,
               levels: levelsArg ?? [1, 50, 200, 500],
-              levelTimeoutMs: 60_000,
+              levelTimeoutMs: 45_000,
               idleProbe: latencyArg === undefined,
               progress,
             },

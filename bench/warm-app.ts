@@ -62,6 +62,7 @@ for (const kind of KINDS) {
 // process runs out of file descriptors, which no single instance would.
 const MAX_BLOB_CALLS = 4096
 let blobLatency: Record<string, number[]> = {}
+let blobIssued: Record<string, number> = {}
 let blobInFlight = 0
 let blobPeakQueue = 0
 const blobQueue: Array<() => void> = []
@@ -74,6 +75,7 @@ globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => 
   const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
   const op = method === 'GET' && url.searchParams.has('prefix') ? 'list' : method
   const startedAt = now()
+  blobIssued[op] = (blobIssued[op] ?? 0) + 1
   if (blobInFlight >= MAX_BLOB_CALLS) {
     await new Promise<void>((resolve) => blobQueue.push(resolve))
     blobPeakQueue = Math.max(blobPeakQueue, blobQueue.length + 1)
@@ -108,6 +110,7 @@ function resetWindow() {
   costs = []
   Object.assign(unattributed, { reads: 0, writes: 0, lists: 0, deletes: 0 })
   blobLatency = {}
+  blobIssued = {}
   peakRss = rss()
   blobPeakQueue = 0
   loopDelay.reset()
@@ -146,7 +149,7 @@ function stats() {
     wallMs: now() - windowStartedAt,
     eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     blobCallMs: Object.fromEntries(Object.entries(blobLatency).map(([op, samples]) => [op, summarize(samples)])),
-    blobCalls: Object.fromEntries(Object.entries(blobLatency).map(([op, samples]) => [op, samples.length])),
+    blobCalls: blobIssued,
     blobPeakQueue,
     backgroundErrors: platform.backgroundErrors.length,
   }

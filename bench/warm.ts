@@ -50,7 +50,7 @@ export interface AppStats {
   wallMs: number
   eventLoopDelayMs: { p50: number; p99: number; max: number }
   blobCallMs: Record<string, { n: number; p50: number; p95: number; p99: number; max: number }>
-  /** Blob calls issued in the window, by operation. */
+  /** Blob calls issued in the window, by operation (answered or not). */
   blobCalls: Record<string, number>
   /** Most blob calls waiting for one of the 4096 slots at once. */
   blobPeakQueue: number
@@ -185,26 +185,40 @@ export interface ScaleLevel extends BatchResult {
   storeCapacity?: StoreCapacity
 }
 
-/** The local BlobsServer's throughput with `chats` chats stored: 64 concurrent callers per operation for 1.5 s each. */
-export async function probeStore(blobsContext: string, chats: number): Promise<StoreCapacity> {
+/**
+ * The local BlobsServer's throughput with `chats` chats stored (a fresh server in its own process,
+ * filled with one blob per chat under chats/<id>/): 64 concurrent callers per operation for 1 s each.
+ */
+export async function probeStore(chats: number): Promise<StoreCapacity> {
   const { getStore } = await import('@netlify/blobs')
   const { ChatStore, STORE_NAME } = await import('../server/store.ts')
-  const context = JSON.parse(Buffer.from(blobsContext, 'base64').toString('utf8')) as { siteID: string; token: string; edgeURL: string; uncachedEdgeURL?: string }
-  const store = new ChatStore(getStore({ name: STORE_NAME, consistency: 'strong', siteID: context.siteID, token: context.token, edgeURL: context.edgeURL, uncachedEdgeURL: context.uncachedEdgeURL ?? context.edgeURL }))
-  const rate = async (operation: (i: number) => Promise<unknown>) => {
-    let count = 0
-    const until = now() + 1500
-    await Promise.all(Array.from({ length: 64 }, async (_, worker) => {
-      while (now() < until) await operation(worker * 1_000_000 + count++)
-    }))
-    return count / 1.5
-  }
-  const probeId = crypto.randomUUID()
-  return {
-    chats,
-    listsPerSecond: await rate(() => store.list(`chats/${probeId}/`)),
-    writesPerSecond: await rate((i) => store.setJSON(`bench-probe/${i % 500}`, { i })),
-    readsPerSecond: await rate((i) => store.getJSON(`bench-probe/${i % 500}`)),
+  const blobs = await spawnNode('./blobs-server.ts', { ready: /^BLOBS_READY (.*)$/ })
+  try {
+    const { context: encoded } = JSON.parse(blobs.match[1]!) as { context: string }
+    const context = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as { siteID: string; token: string; edgeURL: string; uncachedEdgeURL?: string }
+    const store = new ChatStore(getStore({ name: STORE_NAME, consistency: 'strong', siteID: context.siteID, token: context.token, edgeURL: context.edgeURL, uncachedEdgeURL: context.uncachedEdgeURL ?? context.edgeURL }))
+    const parallel = async (operation: (i: number) => Promise<unknown>, until: () => boolean) => {
+      let count = 0
+      await Promise.all(Array.from({ length: 64 }, async () => {
+        while (!until()) await operation(count++)
+      }))
+      return count
+    }
+    let filled = 0
+    await parallel((i) => store.setJSON(`chats/${crypto.randomUUID()}/request`, { i }), () => filled++ >= chats)
+    const rate = async (operation: (i: number) => Promise<unknown>) => {
+      const until = now() + 1000
+      return parallel(operation, () => now() >= until)
+    }
+    const probeId = crypto.randomUUID()
+    return {
+      chats,
+      listsPerSecond: await rate(() => store.list(`chats/${probeId}/`)),
+      writesPerSecond: await rate((i) => store.setJSON(`bench-probe/${i % 500}`, { i })),
+      readsPerSecond: await rate((i) => store.getJSON(`bench-probe/${i % 500}`)),
+    }
+  } finally {
+    await blobs.child.stop()
   }
 }
 
@@ -284,17 +298,16 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
       const result = await measure(stack, fakeUrl, plans, { timeoutMs: options.levelTimeoutMs, settleMs: 3000 })
       const wallMs = Number.isFinite(result.figures.wallMs) ? result.figures.wallMs : now() - startedAt
       const entry: ScaleLevel = { ...result, concurrent: level, chatsPerSecond: result.figures.finalChats / (wallMs / 1000) }
-      if (level === Math.max(...options.levels) && level > 1) {
-        await stack.stopApp()
-        progress(`warm: probing the local blob server's throughput with ${level} chats stored`)
-        entry.storeCapacity = await probeStore(stack.blobsContext, level)
-      }
       results.scale.push(entry)
       progress(
         `warm: ${level} concurrent: ${entry.chatsPerSecond.toFixed(1)} chats/s, ${result.figures.lost} lost, ${result.figures.duplicates} duplicates, peak RSS ${(result.app.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${(wallMs / 1000).toFixed(1)} s`,
       )
     } finally {
       await stack.stop()
+    }
+    if (level === Math.max(...options.levels) && level > 1) {
+      progress(`warm: the local blob server's throughput with ${level} chats stored (fresh server)`)
+      results.scale.at(-1)!.storeCapacity = await probeStore(level)
     }
   }
   return results
