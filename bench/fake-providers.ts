@@ -121,7 +121,12 @@ export async function startFakeProviders(options: { port?: number; host?: string
     if (controller.signal.aborted) return
     res.writeHead(response.status, Object.fromEntries(response.headers))
     try {
-      if (response.body) for await (const chunk of response.body) res.write(chunk)
+      const reader = response.body?.getReader()
+      for (;;) {
+        const next = await reader?.read()
+        if (!next || next.done) break
+        res.write(next.value)
+      }
       res.end()
       record.endedAt = now()
     } catch {

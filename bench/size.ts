@@ -100,7 +100,7 @@ export async function sizeMode(options: SizeOptions): Promise<SizeResults> {
     .filter((name) => !options.only || options.only.includes(name))
     .sort()
   const work = await mkdtemp(join(tmpdir(), 'ai-chat-bench-size-'))
-  const zipOptions = { archiveFormat: 'none' as const, basePath: ROOT, repositoryRoot: ROOT, featureFlags: { zisi_functions_api_v2: true } }
+  const zipOptions = { archiveFormat: 'none' as const, basePath: ROOT, repositoryRoot: ROOT }
   try {
     const functions: FunctionSize[] = []
     const bundlers = new Set<string>()

@@ -190,11 +190,16 @@ const server = createServer(async (req, res) => {
     const cost: RequestCost = { ...classify(method, url), status: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0 }
     costs.push(cost)
     const startedAt = now()
-    const response = await als.run(cost, () => platform.fetch(new Request(url, { method, headers, body })))
+    const response = await als.run(cost, () => platform.fetch(new Request(url, { method, headers, ...(body ? { body: new Uint8Array(body) } : {}) })))
     cost.status = response.status
     cost.ms = now() - startedAt
     res.writeHead(response.status, Object.fromEntries(response.headers))
-    if (response.body) for await (const chunk of response.body) res.write(chunk)
+    const reader = response.body?.getReader()
+    for (;;) {
+      const next = await reader?.read()
+      if (!next || next.done) break
+      res.write(next.value)
+    }
     res.end()
   } catch (error) {
     console.error('warm-app request failed', error)
