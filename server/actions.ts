@@ -1,7 +1,7 @@
 /** Cancel and retry: each writes only its own marker blob; the runs write their own results. */
 import { isProviderId, PROVIDER_IDS, PROVIDERS, type ProviderId } from '../shared/catalogue.ts'
 import { cancelKey, retryKey } from '../shared/keys.ts'
-import { isFinal, type StatusDocument } from '../shared/types.ts'
+import { isFinal, type ChatRecord, type StatusDocument } from '../shared/types.ts'
 import { HttpError } from './http.ts'
 import type { createReview } from './recovery.ts'
 import { documentOf, readSnapshot } from './status-reader.ts'
@@ -45,9 +45,14 @@ export function retryTarget(body: unknown): ProviderId {
   return provider
 }
 
-/** Asks for a new attempt of one provider whose latest result is `error` or `cancelled`. */
-export async function retryProvider(store: ChatStore, chatId: string, provider: ProviderId, review: Review): Promise<number> {
-  const { document } = await current(store, chatId, review)
+/** Asks for a new attempt of one provider whose latest result is `error` or `cancelled`; returns it and the chat it belongs to. */
+export async function retryProvider(
+  store: ChatStore,
+  chatId: string,
+  provider: ProviderId,
+  review: Review,
+): Promise<{ attempt: number; chat: ChatRecord }> {
+  const { snapshot, document } = await current(store, chatId, review)
   const result = document.results[provider]
   const label = PROVIDERS[provider].label
   if (!result) throw new HttpError(400, 'invalid_request', `${label} was not asked in this chat.`)
@@ -60,5 +65,5 @@ export async function retryProvider(store: ChatStore, chatId: string, provider: 
   const attempt = result.attempt + 1
   const written = await store.setJSON(retryKey(chatId, provider, attempt), { at: new Date().toISOString() }, { onlyIfNew: true })
   if (!written.modified) throw new HttpError(409, 'conflict', `${label} is already being retried.`)
-  return attempt
+  return { attempt, chat: snapshot.chat }
 }

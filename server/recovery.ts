@@ -9,7 +9,7 @@
  */
 import type { ProviderId } from '../shared/catalogue.ts'
 import { recoveryKey, retryKey } from '../shared/keys.ts'
-import { isFinal, type ProviderResult } from '../shared/types.ts'
+import { isFinal, type ChatRecord, type ProviderResult } from '../shared/types.ts'
 import { attemptId, latestAttempts, readRecoveries } from './chat-files.ts'
 import { log } from './log.ts'
 import { isStale, lastSign } from './result.ts'
@@ -21,7 +21,7 @@ export interface RecoveryOptions {
   store: ChatStore
   config: Settings
   /** Starts the chat's background run again (the status function hands it to `waitUntil`). */
-  retrigger: (chatId: string) => void
+  retrigger: (chat: ChatRecord) => void
 }
 
 /** The results to show for a snapshot after the stall and cancel rules, and when time alone may change them. */
@@ -83,7 +83,7 @@ export function createReview({ store, config, retrigger }: RecoveryOptions) {
       const written = await store.setJSON(key, { at: new Date(now).toISOString(), providers: silent }, { onlyIfNew: true })
       if (written.modified) {
         log.warn('chat_stalled_retriggered', { chatId: chat.chatId, providers: silent })
-        retrigger(chat.chatId)
+        retrigger(chat)
       }
       reviewAt = Math.min(reviewAt, now + stallMs + 1)
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ProviderId } from '../shared/catalogue.ts'
 import { cancelKey, resultKey } from '../shared/keys.ts'
 import { createChat } from './chats.ts'
+import { allAdapters } from './providers/index.ts'
 import { runChat } from './runner.ts'
 import type { StoredResult } from './result.ts'
 import { settings } from './settings.ts'
@@ -44,7 +45,7 @@ describe('each provider failure ends that provider with the right state and code
     it.each(faults)(`${provider}: %s`, async (_name, replies, expected) => {
       h.providers.script(provider, ...replies)
       const chat = await newChat({ [provider]: MODELS[provider] })
-      await runChat(chat.chatId, { store: h.blobs.store })
+      await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
       const stored = (await result(chat.chatId, provider))!
       const { errorCode, ...fields } = expected
       expect(stored).toMatchObject(fields)
@@ -66,7 +67,7 @@ describe('isolation', () => {
     h.providers.script('anthropic', { hang: true })
     const chat = await newChat()
     const started = Date.now()
-    await runChat(chat.chatId, { store: h.blobs.store })
+    await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     const [openai, anthropic, gemini] = await Promise.all(PROVIDERS.map((p) => result(chat.chatId, p)))
     expect(openai!.status).toBe('done')
     expect(gemini!.status).toBe('done')
@@ -79,7 +80,7 @@ describe('isolation', () => {
   it('writes the first delta at once and the text so far while streaming', async () => {
     h.providers.script('openai', { chunks: ['First ', 'second ', 'third ', 'fourth'], chunkMs: 300 })
     const chat = await newChat({ openai: 'gpt-4.1' })
-    const run = runChat(chat.chatId, { store: h.blobs.store })
+    const run = runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     let partial: StoredResult | null = null
     for (let i = 0; i < 100 && !partial; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
@@ -96,8 +97,8 @@ describe('isolation', () => {
 describe('idempotent delivery', () => {
   it('a second delivery after the first finished calls no provider again', async () => {
     const chat = await newChat()
-    await runChat(chat.chatId, { store: h.blobs.store })
-    const summary = await runChat(chat.chatId, { store: h.blobs.store })
+    await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
+    const summary = await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     expect(summary.outcomes).toEqual({ openai: 'skipped-final', anthropic: 'skipped-final', gemini: 'skipped-final' })
     for (const provider of PROVIDERS) expect(h.providers.callsOf(provider)).toHaveLength(1)
   })
@@ -105,7 +106,7 @@ describe('idempotent delivery', () => {
   it('two deliveries at once call each provider exactly once', async () => {
     for (const provider of PROVIDERS) h.providers.script(provider, { chunks: ['a', 'b'], chunkMs: 50 })
     const chat = await newChat()
-    const [first, second] = await Promise.all([runChat(chat.chatId, { store: h.blobs.store }), runChat(chat.chatId, { store: h.blobs.store })])
+    const [first, second] = await Promise.all([runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters }), runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })])
     for (const provider of PROVIDERS) {
       expect(h.providers.callsOf(provider)).toHaveLength(1)
       expect([first.outcomes[provider], second.outcomes[provider]].sort()).toEqual(['done', expect.stringMatching(/^skipped-/)])
@@ -127,13 +128,13 @@ describe('idempotent delivery', () => {
         return super.setJSON(key, value, condition)
       }
     }
-    await expect(runChat(chat.chatId, { store: new FlakyStore() })).rejects.toThrow('blob store unavailable')
+    await expect(runChat(chat.chatId, { store: new FlakyStore(), adapters: allAdapters })).rejects.toThrow('blob store unavailable')
     // The throw came only after the other providers had finished.
     expect((await result(chat.chatId, 'openai'))!.status).toBe('done')
     expect((await result(chat.chatId, 'anthropic'))!.status).toBe('done')
     expect(await result(chat.chatId, 'gemini')).toBeNull()
 
-    const redelivery = await runChat(chat.chatId, { store: h.blobs.store })
+    const redelivery = await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     expect(redelivery.outcomes).toEqual({ openai: 'skipped-final', anthropic: 'skipped-final', gemini: 'done' })
     for (const provider of PROVIDERS) expect(h.providers.callsOf(provider)).toHaveLength(1)
   })
@@ -145,7 +146,7 @@ describe('idempotent delivery', () => {
     const live = { ...dead, model: 'claude-haiku-4-5', updatedAt: new Date().toISOString(), runId: 'live-run' }
     await h.blobs.store.setJSON(resultKey(chat.chatId, 'openai', 1), dead)
     await h.blobs.store.setJSON(resultKey(chat.chatId, 'anthropic', 1), live)
-    const summary = await runChat(chat.chatId, { store: h.blobs.store })
+    const summary = await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     expect(summary.outcomes).toEqual({ openai: 'done', anthropic: 'skipped-running' })
     expect((await result(chat.chatId, 'openai'))!).toMatchObject({ status: 'done', text: 'Hello from OpenAI.' })
     expect(h.providers.callsOf('anthropic')).toHaveLength(0)
@@ -160,7 +161,7 @@ describe('idempotent delivery', () => {
   })
 
   it('does nothing for an unknown chat', async () => {
-    const summary = await runChat('00000000-0000-4000-8000-000000000000', { store: h.blobs.store })
+    const summary = await runChat('00000000-0000-4000-8000-000000000000', { store: h.blobs.store, adapters: allAdapters })
     expect(summary).toEqual({ chatId: '00000000-0000-4000-8000-000000000000', found: false, outcomes: {} })
     expect(h.providers.calls).toHaveLength(0)
   })
@@ -170,7 +171,7 @@ describe('cancel', () => {
   it('stops a streaming provider within about a second and keeps its text', async () => {
     h.providers.script('openai', { chunks: ['Kept ', 'text'], hangAfter: 1 })
     const chat = await newChat({ openai: 'gpt-4.1' })
-    const run = runChat(chat.chatId, { store: h.blobs.store })
+    const run = runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     for (let i = 0; i < 100; i++) {
       if ((await result(chat.chatId, 'openai'))?.status === 'streaming') break
       await new Promise((resolve) => setTimeout(resolve, 10))
@@ -186,7 +187,7 @@ describe('cancel', () => {
   it('a provider cancelled before it started is never called', async () => {
     const chat = await newChat({ gemini: 'gemini-2.5-flash' })
     await h.blobs.store.setJSON(cancelKey(chat.chatId, 'gemini', 1), { at: new Date().toISOString() }, { onlyIfNew: true })
-    await runChat(chat.chatId, { store: h.blobs.store })
+    await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters })
     expect((await result(chat.chatId, 'gemini'))!.status).toBe('cancelled')
     expect(h.providers.callsOf('gemini')).toHaveLength(0)
   })

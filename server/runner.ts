@@ -15,9 +15,8 @@ import { isFinal, type ChatRecord, type ProviderResult, type ResultError } from 
 import { heartbeatMs, isStale, type StoredResult } from './result.ts'
 import { attemptId, readChatFiles, readRecoveries } from './chat-files.ts'
 import { describeError, log } from './log.ts'
-import { adapterFor } from './providers/index.ts'
 import { toProviderError } from './providers/errors.ts'
-import { ProviderError, type ProviderAdapter } from './providers/types.ts'
+import { ProviderError, type AdapterFactory } from './providers/types.ts'
 import { settings, type Settings } from './settings.ts'
 import type { ChatStore } from './store.ts'
 import { sleep } from './sleep.ts'
@@ -46,8 +45,11 @@ export interface RunOptions {
   env?: Env
   /** Epoch ms at which providers still running end as `timeout` (the sync path's limit). */
   deadline?: number
-  /** How the adapters are made (tests and the benchmark may wrap them). */
-  adapter?: (provider: ProviderId, chat: ChatRecord) => ProviderAdapter
+  /**
+   * Makes each provider's adapter. The caller picks the set, so the demo run's function bundles
+   * no provider SDK (see providers/index.ts and providers/demo.ts).
+   */
+  adapters: AdapterFactory
 }
 
 export interface RunSummary {
@@ -219,7 +221,7 @@ async function runProvider(
 
   try {
     if (cancelledEarly) throw new RunAbort('cancelled')
-    const adapter = options.adapter?.(provider, chat) ?? adapterFor(provider, { demo: chat.demo, env: options.env ?? process.env })
+    const adapter = options.adapters(provider, chat)
     for (let call = 1; ; call++) {
       writer.update({ attempts: call })
       try {
@@ -255,6 +257,7 @@ async function runProvider(
       } catch (error) {
         if (signal.aborted) throw signal.reason
         const failure = toProviderError(provider, error)
+        if (failure.code === 'internal') log.error('provider_internal_error', { chatId: chat.chatId, provider, error: describeError(error) })
         if (text !== '' || failure.code === 'stream_interrupted') {
           throw new ProviderError('stream_interrupted', `The answer was cut off after it started (${failure.message.replace(/\.$/, '')}).`, true)
         }

@@ -181,6 +181,32 @@ describe('waiting for changes (since / wait / ETag)', () => {
   })
 })
 
+describe('demo mode', () => {
+  it('answers from the simulated providers, through the run function that bundles no SDK, and calls no real provider', async () => {
+    h.setEnv({ AI_CHAT_DEMO: '1', AI_CHAT_DEMO_SPEED: '20' })
+    try {
+      const models = await h.api('/api/ai/models')
+      expect(models.body.demo).toBe(true)
+      const seen: string[] = []
+      const original = h.platform.fetch
+      h.platform.fetch = (request) => (seen.push(new URL(request.url).pathname), original(request))
+      const doc = await h.waitForFinal(await h.startChat({ message: 'Demo please' }))
+      h.platform.fetch = original
+      expect(seen).toContain('/.netlify/functions/ai-chat-run-demo-background')
+      expect(seen).not.toContain('/.netlify/functions/ai-chat-run-background')
+      expect(doc).toMatchObject({ status: 'completed', demo: true })
+      for (const result of Object.values<any>(doc.results)) {
+        expect(result).toMatchObject({ status: 'done', demo: true, finishReason: 'stop' })
+        expect(result.text).toContain('Demo answer')
+        expect(result.text).toContain('Demo please')
+      }
+      expect(h.providers.calls).toHaveLength(0)
+    } finally {
+      h.setEnv({ AI_CHAT_DEMO: undefined, AI_CHAT_DEMO_SPEED: undefined })
+    }
+  })
+})
+
 describe('sync mode (the rollback path)', () => {
   it('POST ?mode=sync answers 200 with the finished status document', async () => {
     const answer = await h.api('/api/ai/chat?mode=sync', { json: { message: 'Sync please' } })

@@ -10,6 +10,8 @@ import type { ChatStore } from './store.ts'
 
 /** The background function's URL: outside `/api`, so no API rule (access token, rate limit) applies to it. */
 export const RUN_PATH = '/.netlify/functions/ai-chat-run-background'
+/** The background function of demo chats: the same runner with the simulated providers only, so no SDK in its bundle. */
+export const RUN_DEMO_PATH = '/.netlify/functions/ai-chat-run-demo-background'
 /** The synchronous run (the rollback path), in its own function so the POST function loads no provider SDK. */
 export const RUN_SYNC_PATH = '/.netlify/functions/ai-chat-run-sync'
 
@@ -107,10 +109,11 @@ async function readTrigger(req: Request, secret: string | null): Promise<Trigger
  * three times (safe: the claims keep a provider from running twice); if all fail, the stall check
  * of the next status read re-triggers the run. Never rejects.
  */
-export async function startRun(origin: string, chatId: string, secret: string | Promise<string>): Promise<void> {
+export async function startRun(origin: string, chat: { chatId: string; demo: boolean }, secret: string | Promise<string>): Promise<void> {
+  const { chatId } = chat
   for (let attempt = 1; attempt <= TRIGGER_ATTEMPTS; attempt++) {
     try {
-      const response = await post(RUN_PATH, origin, { chatId, signature: signChat(await secret, chatId) })
+      const response = await post(chat.demo ? RUN_DEMO_PATH : RUN_PATH, origin, { chatId, signature: signChat(await secret, chatId) })
       await response.body?.cancel()
       if (response.status < 300) return
       log.warn('trigger_rejected', { chatId, status: response.status, attempt })

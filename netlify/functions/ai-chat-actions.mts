@@ -4,6 +4,7 @@
  * provider that failed or was cancelled (202; 409 otherwise).
  */
 import type { Config } from '@netlify/functions'
+import type { ChatRecord } from '../../shared/types.ts'
 import { cancelChat, retryProvider, retryTarget } from '../../server/actions.ts'
 import { chatIdFromUrl } from '../../server/chats.ts'
 import { json, readJsonBody, route } from '../../server/http.ts'
@@ -18,7 +19,7 @@ export default route(['POST'], async (req, context) => {
   const action = url.pathname.replace(/\/+$/, '').endsWith('/retry') ? 'retry' : 'cancel'
   const chatId = chatIdFromUrl(url, `/${action}`)
   const store = openStore()
-  const rerun = (id: string) => context.waitUntil(startRun(url.origin, id, triggerSecret(store)))
+  const rerun = (chat: ChatRecord) => context.waitUntil(startRun(url.origin, chat, triggerSecret(store)))
   const review = createReview({ store, config: settings(), retrigger: rerun })
 
   if (action === 'cancel') {
@@ -29,9 +30,9 @@ export default route(['POST'], async (req, context) => {
   // A retry starts provider calls again: it counts against the caller's running chats like a new chat.
   const config = settings()
   const slot = await checkClientSlot(store, config, await triggerSecret(store), clientIp(req, context), chatId)
-  const attempt = await retryProvider(store, chatId, provider, review)
+  const { attempt, chat } = await retryProvider(store, chatId, provider, review)
   await slot.claim(chatId)
-  rerun(chatId)
+  rerun(chat)
   const statusUrl = `/api/ai/chat/${chatId}`
   return json({ success: true, chatId, provider, attempt, statusUrl }, 202, { location: statusUrl })
 })

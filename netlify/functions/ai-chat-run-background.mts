@@ -4,7 +4,9 @@
  */
 import type { Config } from '@netlify/functions'
 import { describeError, log } from '../../server/log.ts'
+import { allAdapters, preloadSdks } from '../../server/providers/index.ts'
 import { runChat } from '../../server/runner.ts'
+import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
 import { acceptTrigger } from '../../server/trigger.ts'
 
@@ -13,7 +15,9 @@ export default async (req: Request): Promise<Response> => {
   const trigger = await acceptTrigger(req, store, 'background')
   if (!trigger) return new Response(null, { status: 202 })
   try {
-    const summary = await runChat(trigger.chatId, { store })
+    const config = settings()
+    if (!config.demo) await preloadSdks(config.configured)
+    const summary = await runChat(trigger.chatId, { store, adapters: allAdapters })
     log.info('run_finished', { chatId: summary.chatId, found: summary.found, outcomes: summary.outcomes })
   } catch (error) {
     log.error('run_failed', { chatId: trigger.chatId, error: describeError(error) })

@@ -3,6 +3,7 @@
  * runner, run inline, answering when every provider finished or the deadline passed. Reached at
  * /.netlify/functions/ai-chat-run-sync, only with a signed trigger.
  */
+import { allAdapters } from '../../server/providers/index.ts'
 import { runChat } from '../../server/runner.ts'
 import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
@@ -13,6 +14,6 @@ export default async (req: Request): Promise<Response> => {
   const trigger = await acceptTrigger(req, store, 'sync')
   if (!trigger) return new Response(null, { status: 403 })
   const latest = Date.now() + settings().syncDeadlineMs
-  const summary = await runChat(trigger.chatId, { store, deadline: Math.min(trigger.deadline ?? latest, latest) })
+  const summary = await runChat(trigger.chatId, { store, adapters: allAdapters, deadline: Math.min(trigger.deadline ?? latest, latest) })
   return Response.json({ outcomes: summary.outcomes })
 }

@@ -31,7 +31,7 @@ export default route(['GET', 'HEAD'], async (req, context) => {
   const review = createReview({
     store,
     config: settings(),
-    retrigger: (id) => context.waitUntil(startRun(url.origin, id, triggerSecret(store))),
+    retrigger: (chat) => context.waitUntil(startRun(url.origin, chat, triggerSecret(store))),
   })
   const answer = await readStatus(store, chatId, { since: since || undefined, waitMs, review, signal: req.signal })
   if (!answer.changed) return new Response(null, { status: 304, headers: { ...API_HEADERS, etag: `"${answer.version}"` } })

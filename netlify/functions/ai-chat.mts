@@ -40,7 +40,7 @@ export default route(['POST'], async (req: Request, context: Context) => {
       log.error('sync_run_failed', { chatId: chat.chatId, error: describeError(error) })
     }
   }
-  context.waitUntil(startRun(url.origin, chat.chatId, secret))
+  context.waitUntil(startRun(url.origin, chat, secret))
   const statusUrl = `/api/ai/chat/${chat.chatId}`
   const accepted: AcceptedDocument = { success: true, chatId: chat.chatId, status: 'pending', statusUrl }
   return json(accepted, 202, { location: statusUrl })

@@ -137,6 +137,11 @@ describe('adapters against recorded streams', () => {
 })
 
 describe('provider errors become codes a person understands', () => {
+  it('calls a failure on our side (an SDK that cannot load) internal, not a network error', () => {
+    const missing = Object.assign(new Error("Cannot find package '/srv/node_modules/openai/index.js'"), { code: 'ERR_MODULE_NOT_FOUND' })
+    expect(toProviderError('openai', missing)).toMatchObject({ code: 'internal', retryable: true })
+  })
+
   const apiError = (status: number, headers: Record<string, string> = {}) => Object.assign(new Error(`${status} upstream said no`), { status, headers: new Headers(headers) })
 
   it.each<[number, string, boolean]>([
@@ -171,6 +176,7 @@ describe('provider errors become codes a person understands', () => {
 
   it('maps connection failures to network and never repeats a key found in an upstream message', () => {
     expect(toProviderError('gemini', new TypeError('fetch failed')).code).toBe('network')
+    expect(toProviderError('openai', Object.assign(new Error('Connection error.'), { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) })).code).toBe('network')
     const leaked = toProviderError('openai', Object.assign(new Error(`Incorrect API key provided: ${TEST_KEYS.OPENAI_API_KEY}`), { status: 400 }))
     expect(leaked.message).not.toContain(TEST_KEYS.OPENAI_API_KEY)
   })

@@ -4,7 +4,7 @@
  * flow without calling anyone. `AI_CHAT_DEMO_SPEED` multiplies the speed (default 1).
  */
 import { PROVIDERS, type Env, type ProviderId } from '../../shared/catalogue.ts'
-import type { ProviderAdapter, StreamEvent } from './types.ts'
+import type { AdapterFactory, ProviderAdapter, StreamEvent } from './types.ts'
 import { sleep } from '../sleep.ts'
 
 interface Pace {
@@ -117,4 +117,10 @@ export function createDemoAdapter(provider: ProviderId, env: Env): ProviderAdapt
       }
     },
   }
+}
+
+/** The adapters of the demo run: the simulated providers only, for demo chats only. */
+export const demoAdapters: AdapterFactory = (provider, chat) => {
+  if (!chat.demo) throw new Error('The demo run answers demo chats only.')
+  return createDemoAdapter(provider, process.env)
 }

@@ -71,5 +71,20 @@ export function toProviderError(provider: ProviderId, error: unknown): ProviderE
   }
   const name = typeof e?.name === 'string' ? e.name : ''
   if (/timeout/i.test(name)) return new ProviderError('timeout', `${label} did not answer in time.`, true)
-  return new ProviderError('network', `Could not reach ${label} (network error).`, true)
+  if (isNetworkError(error)) return new ProviderError('network', `Could not reach ${label} (network error).`, true)
+  // Not an answer from the provider and not the network: our side (e.g. an SDK that failed to load).
+  return new ProviderError('internal', `Something went wrong on our side while calling ${label}.`, true)
+}
+
+const NETWORK_CODES = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR)/
+const NETWORK_WORDS = /connection error|fetch failed|network|socket hang up|terminated|other side closed/i
+
+/** A failure to reach the provider or a connection dropped, as fetch and the SDKs report it. */
+export function isNetworkError(error: unknown): boolean {
+  for (let e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && NETWORK_CODES.test(e.code)) return true
+    if (typeof e.name === 'string' && /Connection|Network|Socket/.test(e.name)) return true
+    if (typeof e.message === 'string' && NETWORK_WORDS.test(e.message)) return true
+  }
+  return false
 }

@@ -1,5 +1,6 @@
 /** The one contract every provider adapter implements. */
 import type { ProviderId } from '../../shared/catalogue.ts'
+import type { ChatRecord } from '../../shared/types.ts'
 import type { FinishReason, ProviderErrorCode, Usage } from '../../shared/types.ts'
 
 /** What one provider is asked (the chat's stored parameters for it). */
@@ -43,3 +44,6 @@ export class ProviderError extends Error {
     this.retryAfterMs = retryAfterMs
   }
 }
+
+/** Makes the adapter that answers one provider of one chat. */
+export type AdapterFactory = (provider: ProviderId, chat: ChatRecord) => ProviderAdapter

@@ -12,6 +12,7 @@ import * as health from '../../netlify/functions/health.mts'
 import * as cleanup from '../../netlify/functions/ai-chat-cleanup.mts'
 import * as run from '../../netlify/functions/ai-chat-run-background.mts'
 import * as runSync from '../../netlify/functions/ai-chat-run-sync.mts'
+import * as runDemo from '../../netlify/functions/ai-chat-run-demo-background.mts'
 
 type Module = { default: (req: Request, context: Context) => Promise<Response | void>; config?: Config }
 
@@ -29,6 +30,7 @@ export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat-cleanup', module: cleanup as Module },
   { name: 'ai-chat-run-background', module: run as Module },
   { name: 'ai-chat-run-sync', module: runSync as Module },
+  { name: 'ai-chat-run-demo-background', module: runDemo as Module },
 ]
 
 export interface Platform {
