@@ -3,6 +3,7 @@
  * process), a real BlobsServer (bench/blobs-server.ts, its own process), the fake providers over
  * HTTP through the AI Gateway env vars, and page-like clients in this process.
  */
+import { chatPrefix, requestKey } from '../shared/keys.ts'
 import { appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -205,7 +206,7 @@ export async function probeStore(chats: number): Promise<StoreCapacity> {
       return count
     }
     let filled = 0
-    await parallel((i) => store.setJSON(`chats/${crypto.randomUUID()}/request`, { i }), () => filled++ >= chats)
+    await parallel((i) => store.setJSON(requestKey(crypto.randomUUID()), { i }), () => filled++ >= chats)
     const rate = async (operation: (i: number) => Promise<unknown>) => {
       const until = now() + 1000
       return parallel(operation, () => now() >= until)
@@ -213,7 +214,7 @@ export async function probeStore(chats: number): Promise<StoreCapacity> {
     const probeId = crypto.randomUUID()
     return {
       chats,
-      listsPerSecond: await rate(() => store.list(`chats/${probeId}/`)),
+      listsPerSecond: await rate(() => store.list(chatPrefix(probeId))),
       writesPerSecond: await rate((i) => store.setJSON(`bench-probe/${i % 500}`, { i })),
       readsPerSecond: await rate((i) => store.getJSON(`bench-probe/${i % 500}`)),
     }

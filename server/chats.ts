@@ -30,16 +30,11 @@ export function providerParams(id: ProviderId, model: string, input: ValidChatIn
   return params
 }
 
-/** Stores a new chat (the only write a POST makes) and returns it. */
-export async function createChat(
-  store: ChatStore,
-  input: ValidChatInput,
-  config: Settings,
-  mode: ChatRecord['mode'],
-  now = new Date(),
-): Promise<ChatRecord> {
+/** A new chat record (not stored yet). */
+export function newChat(input: ValidChatInput, config: Settings, mode: ChatRecord['mode'], now = new Date()): ChatRecord {
   const providers = Object.keys(input.models) as ProviderId[]
-  const chat: ChatRecord = {
+  const params = Object.fromEntries(providers.map((id) => [id, providerParams(id, input.models[id]!, input, config)]))
+  return {
     chatId: randomUUID(),
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + config.ttlSeconds * 1000).toISOString(),
@@ -48,11 +43,22 @@ export async function createChat(
     message: input.message,
     ...(input.system?.trim() ? { system: input.system } : {}),
     ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-    maxTokens: Math.min(input.maxTokens ?? config.maxOutputTokens, config.maxOutputTokens),
+    maxTokens: params[providers[0]!]!.maxTokens,
     providers,
-    params: Object.fromEntries(providers.map((id) => [id, providerParams(id, input.models[id]!, input, config)])),
+    params,
   }
-  await store.setJSON(requestKey(chat.chatId), chat, { onlyIfNew: true })
+}
+
+/** Stores a chat's record: written once, and never again. */
+export async function saveChat(store: ChatStore, chat: ChatRecord): Promise<void> {
+  const written = await store.setJSON(requestKey(chat.chatId), chat, { onlyIfNew: true })
+  if (!written.modified) throw new Error(`Chat ${chat.chatId} already exists.`)
+}
+
+/** Makes and stores a new chat. */
+export async function createChat(store: ChatStore, input: ValidChatInput, config: Settings, mode: ChatRecord['mode']): Promise<ChatRecord> {
+  const chat = newChat(input, config, mode)
+  await saveChat(store, chat)
   return chat
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { requestKey } from '../shared/keys.ts'
+import { chatPrefix, requestKey } from '../shared/keys.ts'
 import { cleanupExpired } from './cleanup.ts'
 import { SECRET_KEY } from './trigger.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
@@ -28,17 +28,17 @@ describe('cleanup of expired chats', () => {
   it('the hourly function deletes every blob of expired chats and their per-IP markers, and nothing else', async () => {
     const expired = await finishedChat('1')
     const alive = await finishedChat()
-    expect((await h.blobs.keys(`chats/${expired}/`)).length).toBeGreaterThanOrEqual(6)
+    expect((await h.blobs.keys(`${chatPrefix(expired)}`)).length).toBeGreaterThanOrEqual(6)
     await new Promise((resolve) => setTimeout(resolve, 1100))
     expect((await h.api(`/api/ai/chat/${expired}`)).status).toBe(410)
 
-    const aliveBefore = await h.blobs.keys(`chats/${alive}/`)
+    const aliveBefore = await h.blobs.keys(`${chatPrefix(alive)}`)
     const answer = await h.api('/.netlify/functions/ai-chat-cleanup', { method: 'POST' })
     expect(answer.status).toBe(200)
     expect(answer.body).toMatchObject({ chatsSeen: 2, chatsDeleted: 1, finished: true })
 
-    expect(await h.blobs.keys(`chats/${expired}/`)).toEqual([])
-    expect(await h.blobs.keys(`chats/${alive}/`)).toEqual(aliveBefore)
+    expect(await h.blobs.keys(`${chatPrefix(expired)}`)).toEqual([])
+    expect(await h.blobs.keys(`${chatPrefix(alive)}`)).toEqual(aliveBefore)
     const markers = await h.blobs.keys('clients/')
     expect(markers.some((key) => key.endsWith(expired))).toBe(false)
     expect(markers.some((key) => key.endsWith(alive))).toBe(true)

@@ -5,7 +5,7 @@
  * found again. A chat's request blob is deleted last, so a run cut short never leaves results without
  * the chat that explains them.
  */
-import { CHATS_PREFIX, chatPrefix, isChatId, requestKey } from '../shared/keys.ts'
+import { CHATS_PREFIX, chatIdOfKey, chatPrefix, isChatId, requestKey } from '../shared/keys.ts'
 import type { ChatRecord } from '../shared/types.ts'
 import { describeError, log } from './log.ts'
 import { CLIENTS_PREFIX } from './limits.ts'
@@ -61,9 +61,12 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
     deleted.add(chatId)
   }
 
+  const seen = new Set<string>()
   try {
-    for await (const folders of store.listDirectoryPages(CHATS_PREFIX)) {
-      const ids = folders.map((folder) => folder.slice(CHATS_PREFIX.length).replace(/\/$/, '')).filter(isChatId)
+    for await (const blobs of store.listPages(CHATS_PREFIX)) {
+      // A page lists blobs, several per chat; a chat is handled the first time one of its blobs shows up.
+      const ids = [...new Set(blobs.map(({ key }) => chatIdOfKey(key)))].filter((id): id is string => id !== null && !seen.has(id))
+      ids.forEach((id) => seen.add(id))
       for (let i = 0; i < ids.length; i += concurrency) {
         if (clock() >= deadline) return report
         await Promise.all(ids.slice(i, i + concurrency).map(handle))

@@ -1,5 +1,6 @@
 import { http, HttpResponse } from 'msw'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { chatPrefix } from '../shared/keys.ts'
 import { RUN_PATH } from './trigger.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 
@@ -65,7 +66,7 @@ describe('cancel', () => {
     const answer = await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST' })
     expect(answer.status).toBe(200)
     expect(answer.body).toMatchObject({ success: true, status: 'completed', cancelled: [] })
-    expect((await h.blobs.keys(`chats/${chatId}/cancels/`))).toEqual([])
+    expect((await h.blobs.keys(`${chatPrefix(chatId)}cancels/`))).toEqual([])
   })
 
   it('answers 404 for an unknown chat, 400 for a bad id and 405 for GET', async () => {
@@ -123,11 +124,11 @@ describe('retry', () => {
     h.providers.script('openai', { status: 400 })
     const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
     await h.waitForFinal(chatId)
-    const before = await h.blobs.keys(`chats/${chatId}/`)
+    const before = await h.blobs.keys(`${chatPrefix(chatId)}`)
     const answer = await h.api(`/api/ai/chat/${chatId}/retry`, { json: body })
     expect(answer.status).toBe(code)
     expect(answer.body.error.code).toBe(errorCode)
-    expect(await h.blobs.keys(`chats/${chatId}/`)).toEqual(before)
+    expect(await h.blobs.keys(`${chatPrefix(chatId)}`)).toEqual(before)
   })
 
   it('retries a cancelled provider', async () => {
@@ -152,7 +153,7 @@ describe('no chat is stuck forever', () => {
     expect(h.providers.calls).toHaveLength(0)
     const doc = await h.waitForFinal(chatId, 8000)
     expect(doc.status).toBe('completed')
-    expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toEqual([`chats/${chatId}/recoveries/1-1-1`])
+    expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toEqual([`${chatPrefix(chatId)}recoveries/1-1-1`])
     expect(logs.some((line) => line.includes('chat_stalled_retriggered'))).toBe(true)
     for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(1)
   })
@@ -186,7 +187,7 @@ describe('no chat is stuck forever', () => {
         if (next.status === 200) doc = next.body
       }
       expect(doc.results.openai.error?.code).toBe('stalled')
-      expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toHaveLength(1)
+      expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toHaveLength(1)
     } finally {
       deliverTriggers()
     }
@@ -197,10 +198,10 @@ describe('no chat is stuck forever', () => {
     try {
       const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
       await poll(chatId, () => false, 1300).catch(() => undefined)
-      expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toHaveLength(1)
+      expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toHaveLength(1)
       // What a re-triggered run that died after its first words leaves behind.
       const now = new Date().toISOString()
-      await h.blobs.store.setJSON(`chats/${chatId}/results/openai.1`, { status: 'streaming', ok: false, text: 'half', model: 'gpt-4.1', attempt: 1, timings: { queuedAt: now, startedAt: now, firstTokenAt: now }, updatedAt: now, runId: 'dead' })
+      await h.blobs.store.setJSON(`${chatPrefix(chatId)}results/openai.1`, { status: 'streaming', ok: false, text: 'half', model: 'gpt-4.1', attempt: 1, timings: { queuedAt: now, startedAt: now, firstTokenAt: now }, updatedAt: now, runId: 'dead' })
       const doc = await h.waitForFinal(chatId, 8000)
       expect(doc.results.openai).toMatchObject({ status: 'error', text: 'half', error: { code: 'stalled' } })
     } finally {
@@ -232,7 +233,7 @@ describe('no chat is stuck forever', () => {
     const chatId = await h.startChat({ message: 'Think hard', models: { gemini: 'gemini-2.5-pro' } })
     const doc = await poll(chatId, (d) => d.status === 'completed', 10_000)
     expect(doc.results.gemini.text).toBe('Finally.')
-    expect(await h.blobs.keys(`chats/${chatId}/recoveries/`)).toEqual([])
+    expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toEqual([])
     expect(h.providers.callsOf('gemini')).toHaveLength(1)
   })
 })

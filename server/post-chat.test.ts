@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { chatPrefix } from '../shared/keys.ts'
 import { createHarness, type ApiAnswer, type Harness } from './testing/harness.ts'
 
 let h: Harness
@@ -117,7 +118,7 @@ describe('POST /api/ai/chat accepts a chat', () => {
     expect(anthropic!.body).toMatchObject({ temperature: 1, max_tokens: 4096, system: 'Be brief.' })
     expect(gemini!.body).toMatchObject({ generationConfig: { temperature: 1.5, maxOutputTokens: 4096 }, systemInstruction: { parts: [{ text: 'Be brief.' }] } })
 
-    const chat = await h.blobs.store.getJSON<any>(`chats/${chatId}/request`)
+    const chat = await h.blobs.store.getJSON<any>(`${chatPrefix(chatId)}request`)
     expect(chat.params.anthropic).toEqual({ model: 'claude-haiku-4-5', system: 'Be brief.', temperature: 1, maxTokens: 4096, notes: [expect.stringContaining('maxTokens lowered from 100000 to the server cap of 4096'), expect.stringContaining("temperature lowered from 1.5 to Anthropic's maximum of 1")] })
     expect(chat.params.openai).toMatchObject({ temperature: 1.5, maxTokens: 4096 })
   })
@@ -126,7 +127,7 @@ describe('POST /api/ai/chat accepts a chat', () => {
     const chatId = await h.startChat({ message: 'Hi', temperature: 0.2, models: { openai: 'gpt-5-mini' } })
     await h.waitForFinal(chatId)
     expect(h.providers.callsOf('openai')[0]!.body).not.toHaveProperty('temperature')
-    const chat = await h.blobs.store.getJSON<any>(`chats/${chatId}/request`)
+    const chat = await h.blobs.store.getJSON<any>(`${chatPrefix(chatId)}request`)
     expect(chat.params.openai.notes).toEqual(['temperature not sent: gpt-5-mini accepts only its default.'])
   })
 

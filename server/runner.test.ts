@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ProviderId } from '../shared/catalogue.ts'
-import { cancelKey, resultKey } from '../shared/keys.ts'
+import { cancelKey, chatPrefix, resultKey } from '../shared/keys.ts'
 import { createChat } from './chats.ts'
 import { allAdapters } from './providers/index.ts'
 import { runChat } from './runner.ts'
@@ -156,7 +156,7 @@ describe('idempotent delivery', () => {
     const chat = await newChat({ openai: 'gpt-4.1' })
     // The local blob server answers 500 to a key below an existing key; @netlify/blobs would report
     // that conditional write as a success.
-    const key = `chats/${chat.chatId}/request/below`
+    const key = `${chatPrefix(chat.chatId)}request/below`
     await expect(h.blobs.store.setJSON(key, { x: 1 }, { onlyIfNew: true })).rejects.toThrow()
   })
 

@@ -19,10 +19,21 @@ function assertChatId(chatId: string): void {
 
 export const CHATS_PREFIX = 'chats/'
 
-/** Prefix of everything stored for one chat (ends with a slash). */
+/**
+ * Prefix of everything stored for one chat (ends with a slash): `chats/<c1>/<c2>/<id>/`, sharded by
+ * the id's first two characters. The local blob server's `list` checks every entry of each folder
+ * on the way to the prefix, so without shards every status poll would cost time in proportion to
+ * all the chats stored; with them it checks 16 + 16 folders and the chat's few neighbours.
+ */
 export function chatPrefix(chatId: string): string {
   assertChatId(chatId)
-  return `${CHATS_PREFIX}${chatId}/`
+  return `${CHATS_PREFIX}${chatId[0]}/${chatId[1]}/${chatId}/`
+}
+
+/** The chat a blob key belongs to, or null for a key outside `chats/`. */
+export function chatIdOfKey(key: string): string | null {
+  const id = /^chats\/[0-9a-f]\/[0-9a-f]\/([^/]+)\//.exec(key)?.[1]
+  return isChatId(id) ? id : null
 }
 
 /** The chat blob: what was asked, of whom, with which parameters. Written once, by the POST. */

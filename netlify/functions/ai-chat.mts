@@ -2,7 +2,7 @@
 import type { Config, Context } from '@netlify/functions'
 import type { AcceptedDocument } from '../../shared/types.ts'
 import { validateChatInput } from '../../shared/validate.ts'
-import { createChat } from '../../server/chats.ts'
+import { newChat, saveChat } from '../../server/chats.ts'
 import { HttpError, json, readJsonBody, route } from '../../server/http.ts'
 import { settings } from '../../server/settings.ts'
 import { openStore } from '../../server/store.ts'
@@ -28,8 +28,8 @@ export default route(['POST'], async (req: Request, context: Context) => {
   const store = openStore()
   const secret = await triggerSecret(store)
   const slot = await checkClientSlot(store, config, secret, clientIp(req, context))
-  const chat = await createChat(store, input.value, config, mode)
-  await slot.claim(chat.chatId)
+  const chat = newChat(input.value, config, mode)
+  await Promise.all([saveChat(store, chat), slot.claim(chat.chatId)])
   if (mode === 'sync') {
     // The rollback path: the same runner in the sync function, answered when every provider has
     // finished or the deadline passed. If that call fails, the chat still runs in the background.
