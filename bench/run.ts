@@ -70,6 +70,7 @@ async function main(): Promise<number> {
               fakeUrl,
               latencyChats: latencyArg !== undefined ? Number(latencyArg) : 80,
               latencyRate: 5,
+              realisticChats: latencyArg !== undefined ? 0 : 30,
               levels: levelsArg ?? [1, 50, 200, 500],
               levelTimeoutMs: 45_000,
               idleProbe: latencyArg === undefined,
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
     const raw = {
       warm: warm && {
         latency: warm.latency && { ...warm.latency, figures: compact(warm.latency.figures) },
+        realistic: warm.realistic && { ...warm.realistic, figures: compact(warm.realistic.figures) },
         idle: warm.idle,
         scale: warm.scale.map((level) => ({ ...level, figures: compact(level.figures) })),
       },

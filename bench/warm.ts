@@ -12,7 +12,7 @@ import { runChat } from './client.ts'
 import { fetchCalls } from './fake-providers.ts'
 import { spawnNode, type Child } from './processes.ts'
 import { now, seeded, sleep } from './stats.ts'
-import { analyseBatch, planChats, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
+import { analyseBatch, LLM_LIKE, planChats, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
 
 /** The AI Gateway variables, pointed at the fake providers, with fake keys. */
 export function providerEnv(fakeUrl: string): Record<string, string | undefined> {
@@ -232,6 +232,8 @@ export interface IdleCost {
 
 export interface WarmResults {
   latency?: BatchResult & { ratePerSecond: number }
+  /** Chats with answers as long as real models give (the request-rate target is read here). */
+  realistic?: BatchResult & { ratePerSecond: number }
   idle?: IdleCost
   scale: ScaleLevel[]
 }
@@ -240,6 +242,8 @@ export interface WarmOptions {
   fakeUrl: string
   latencyChats: number
   latencyRate: number
+  /** Chats with LLM-like answer lengths, arriving at 2/s (0 skips the batch). */
+  realisticChats?: number
   levels: number[]
   /** A scale-level chat not final this long after its POST counts as lost ("not final in time"). */
   levelTimeoutMs: number
@@ -271,7 +275,7 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
   const results: WarmResults = { scale: [] }
   const { fakeUrl, progress } = options
 
-  if (options.latencyChats > 0 || options.idleProbe) {
+  if (options.latencyChats > 0 || options.idleProbe || options.realisticChats) {
     const stack = await startWarmStack(fakeUrl, options.env)
     try {
       if (options.latencyChats > 0) {
@@ -280,6 +284,13 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
         const result = await measure(stack, fakeUrl, plans, { ratePerSecond: options.latencyRate, timeoutMs: 60_000 })
         results.latency = { ...result, ratePerSecond: options.latencyRate }
         progress(`warm: latency run done: ${result.figures.lost} lost, ${result.figures.duplicates} duplicates`)
+      }
+      if (options.realisticChats) {
+        progress(`warm: ${options.realisticChats} chats with LLM-like answers (first byte 0.3-2 s, 70-200 chunks every 20-60 ms), arriving at 2/s`)
+        const plans = planChats('warm-llm', options.realisticChats, LLM_LIKE, 12)
+        const result = await measure(stack, fakeUrl, plans, { ratePerSecond: 2, timeoutMs: 60_000 })
+        results.realistic = { ...result, ratePerSecond: 2 }
+        progress(`warm: LLM-like run done: ${result.figures.lost} lost, ${result.figures.duplicates} duplicates`)
       }
       if (options.idleProbe) {
         progress('warm: cost of polls that find nothing new')

@@ -23,8 +23,11 @@ export interface Profile {
   chunks: [number, number]
 }
 
-/** Varied enough that providers finish at every phase of the client's poll cycle. */
+/** Varied enough that providers finish at every phase of the client's poll cycle. Short answers: 0.2-5 s. */
 export const VARIED: Profile = { ttfbMs: [150, 1500], chunkMs: [15, 60], chunks: [10, 60] }
+
+/** Answers as long as real models give to a question (first token 0.3-2 s, then 1.5-12 s of streaming). */
+export const LLM_LIKE: Profile = { ttfbMs: [300, 2000], chunkMs: [20, 60], chunks: [70, 200] }
 
 const WORDS = 'the quick answer streams in small pieces while every provider keeps its own pace and the page shows each card as it fills'.split(' ')
 
