@@ -3,8 +3,9 @@
  * because Netlify's `config.rateLimit` is not enforced locally and counts requests, not running work.
  *
  * Each accepted POST leaves `clients/<hmac(ip)>/<chatId>` (the IP itself is never stored). A new
- * POST counts that client's chats that are still running; finished, expired and silent ones do not
- * count and their markers are removed once the new chat is accepted. Two POSTs at the very same
+ * POST with fewer markers than the cap is accepted at once; otherwise it counts that client's chats
+ * that are still running (finished, expired and silent ones do not count) and, once it is accepted,
+ * removes the markers of those that are not. Two POSTs at the very same
  * moment may both pass: this is a guard against runaway use, not an exact quota.
  */
 import { createHmac } from 'node:crypto'
@@ -51,7 +52,9 @@ export interface ClientSlot {
 export async function checkClientSlot(store: ChatStore, config: Settings, secret: string, ip: string, forChat?: string): Promise<ClientSlot> {
   const prefix = clientPrefix(secret, ip)
   const chatIds = (await store.list(prefix)).map(({ key }) => key.slice(prefix.length)).filter((id) => isChatId(id) && id !== forChat)
-  const running = await Promise.all(chatIds.map((id) => isRunning(store, id, config)))
+  // Fewer markers than the cap: no need to look at those chats now (one list is the whole cost).
+  // At the cap, each chat is checked, and the finished ones' markers are dropped on acceptance.
+  const running = chatIds.length < config.maxActivePerIp ? chatIds.map(() => true) : await Promise.all(chatIds.map((id) => isRunning(store, id, config)))
   const active = running.filter(Boolean).length
   if (active >= config.maxActivePerIp) {
     throw new HttpError(
