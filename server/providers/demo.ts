@@ -19,7 +19,7 @@ interface Pace {
 const PACE: Record<ProviderId, Pace> = {
   openai: { firstTokenMs: 700, chunkMs: 45, wordsPerChunk: [1, 3] },
   anthropic: { firstTokenMs: 1100, chunkMs: 60, wordsPerChunk: [2, 5] },
-  gemini: { firstTokenMs: 300, chunkMs: 80, wordsPerChunk: [4, 9] },
+  gemini: { firstTokenMs: 200, chunkMs: 80, wordsPerChunk: [4, 9] },
 }
 
 /** FNV-1a: a stable seed from the prompt, so the same prompt always streams the same answer. */
