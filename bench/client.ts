@@ -1,7 +1,7 @@
 /**
  * A client that uses the app exactly as the page does: it POSTs a chat, then runs the page's own
  * polling loop (web/src/chat-session.ts over web/src/api.ts: first request without parameters,
- * then `?since=<version>&wait=1000` long polls one after another, never two in flight, the page's
+ * then `?since=<version>&wait=<WAIT_MS>` long polls one after another, never two in flight, the page's
  * backoff on 5xx/429/network errors), stamping when each provider's first text and final text
  * first became visible to it.
  */

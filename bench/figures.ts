@@ -7,6 +7,7 @@ import type { SizeResults } from './size.ts'
 import { percentile, summarize, type Summary } from './stats.ts'
 import type { CostBucket, WarmResults } from './warm.ts'
 import type { BatchFigures } from './workload.ts'
+import { WAIT_MS } from '../web/src/api.ts'
 
 export type Status = 'PASS' | 'MISS' | 'INFO'
 
@@ -121,9 +122,11 @@ export function warmFigures(warm: WarmResults): Figure[] {
     const ok = (bucket: CostBucket | null) => !!bucket && bucket.count > 0 && per(bucket.lists, bucket.count) <= 1 && per(bucket.reads, bucket.count) <= 1 && bucket.writes === 0
     out.push({
       section: costSection,
-      name: "Poll that finds nothing new: the page's held poll (wait=1000 → 304)",
+      name: `Poll that finds nothing new: the page's held poll (wait=${WAIT_MS} → 304)`,
       target: '≤ 1 list + 1 read',
-      measured: held304 ? `${costLine(held304, held304.count)} (n=${held304.count}, held ${ms(per(held304.ms, held304.count))})` : 'n/a',
+      measured: held304
+        ? `${costLine(held304, held304.count)} (n=${held304.count}, held ${ms(per(held304.ms, held304.count))}: ${num(held304.lists / (held304.ms / 1000 || 1), 1)} lists per held second)`
+        : 'n/a',
       status: pass(ok(held304)),
       value: held304,
     })

@@ -224,7 +224,7 @@ export async function probeStore(chats: number): Promise<StoreCapacity> {
 }
 
 export interface IdleCost {
-  /** Held long polls (`since` + `wait=1000`) that found nothing new: 304 after about a second. */
+  /** Held long polls (`since` + `wait=<WAIT_MS>`) that found nothing new: 304 after about a second. */
   held304: CostBucket | null
   /** Immediate polls (`since`, no wait) that found nothing new. */
   immediate304: CostBucket | null

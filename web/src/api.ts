@@ -3,8 +3,13 @@ import { signal } from '@preact/signals'
 import type { ProviderId } from '../../shared/catalogue.ts'
 import type { AcceptedDocument, ChatInput, ModelsDocument, StatusDocument } from '../../shared/types.ts'
 
-/** How long the server may hold a status request waiting for a change (the long poll). */
-export const WAIT_MS = 1000
+/**
+ * How long the server may hold a status request waiting for a change (the long poll). State changes
+ * (a provider's first words, its finish) come back at once whatever this is; it sets how often the
+ * growing text of a streaming answer is refreshed. Measured with `npm run bench`: 1000 ms made
+ * 1.6 requests/s for answers of real length, 2000 ms 0.98/s, with the same staleness.
+ */
+export const WAIT_MS = 2000
 
 /** A failed call: `status` 0 when the server could not be reached. `message` is written for people. */
 export class ApiError extends Error {

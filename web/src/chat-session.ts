@@ -1,8 +1,8 @@
 /**
  * One open chat: its latest status document and the loop that keeps it fresh.
  *
- * The loop long-polls `GET /api/ai/chat/<id>?since=<version>&wait=1000`: the server answers at once
- * when a provider changes state, else after about a second (200 with grown text, or 304). The next
+ * The loop long-polls `GET /api/ai/chat/<id>?since=<version>&wait=2000`: the server answers at once
+ * when a provider changes state, else after about two seconds (200 with grown text, or 304). The next
  * request starts when the previous one ended, and all chats of a page share one lane, so a page never
  * has two status requests in flight. Network errors, 5xx and 429 back off 1, 2, 4, 8 s (with jitter)
  * while the chat shows "reconnecting"; after two minutes the loop pauses until `resume()`.

@@ -1,6 +1,7 @@
 import { cleanup, screen } from '@testing-library/preact'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backoff, GIVE_UP_MS } from './chat-session.ts'
+import { WAIT_MS } from './api.ts'
 import { CHAT_ID, installApi, useApiServer } from './testing/api-server.ts'
 import { done, queued, statusDoc, streaming } from './testing/fixtures.ts'
 import { FAKE_TIMERS, loadLazyParts, renderApp, wait } from './testing/render-app.tsx'
@@ -30,8 +31,8 @@ describe('long polling', () => {
 
     const urls = api.statusRequests().map((r) => r.url.pathname + r.url.search)
     expect(urls[0]).toBe(`/api/ai/chat/${CHAT_ID}`)
-    expect(urls[1]).toBe(`/api/ai/chat/${CHAT_ID}?since=${first.version}&wait=1000`)
-    expect(urls[2]).toBe(`/api/ai/chat/${CHAT_ID}?since=${second.version}&wait=1000`)
+    expect(urls[1]).toBe(`/api/ai/chat/${CHAT_ID}?since=${first.version}&wait=${WAIT_MS}`)
+    expect(urls[2]).toBe(`/api/ai/chat/${CHAT_ID}?since=${second.version}&wait=${WAIT_MS}`)
   })
 
   it('keeps what it has on a 304 and starts the next request as soon as one ends, about one a second', async () => {
