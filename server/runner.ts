@@ -192,7 +192,7 @@ async function runProvider(
     model: params.model,
     attempt,
     timings: { queuedAt: retried?.at ?? chat.createdAt, startedAt },
-    attempts: 0,
+    attempts: 1,
     updatedAt: startedAt,
     runId: randomUUID(),
     ...(chat.demo ? { demo: true } : {}),
@@ -223,7 +223,7 @@ async function runProvider(
     if (cancelledEarly) throw new RunAbort('cancelled')
     const adapter = options.adapters(provider, chat)
     for (let call = 1; ; call++) {
-      writer.update({ attempts: call })
+      if (call > 1) writer.update({ attempts: call })
       try {
         for await (const event of adapter.stream(
           { model: params.model, message: chat.message, system: params.system, temperature: params.temperature, maxTokens: params.maxTokens },
