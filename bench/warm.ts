@@ -254,9 +254,9 @@ export interface WarmOptions {
   env?: Record<string, string | undefined>
 }
 
-/** Polls that find nothing new: a chat whose providers take 3.5 s to answer, polled like the page; then plain re-reads of a finished chat. */
+/** Polls that find nothing new: a chat whose providers take 7 s to answer (longer than two held polls), polled like the page; then plain re-reads of a finished chat. */
 async function idleProbe(stack: WarmStack): Promise<IdleCost> {
-  const slow: Profile = { ttfbMs: [3500, 3500], chunkMs: [20, 20], chunks: [5, 5] }
+  const slow: Profile = { ttfbMs: [7000, 7000], chunkMs: [20, 20], chunks: [5, 5] }
   const [plan] = planChats('idle', 1, slow, 5)
   await stack.reset()
   const [run] = await runBatch(stack.origin, [plan!], { timeoutMs: 30_000 })
