@@ -4,24 +4,9 @@
  * emulator (which rebuilds a function on every call), a demo chat streams within a second.
  */
 import type { Config } from '@netlify/functions'
-import { describeError, log } from '../../server/log.ts'
 import { demoAdapters } from '../../server/providers/demo.ts'
-import { runChat } from '../../server/runner.ts'
-import { openStore } from '../../server/store.ts'
-import { acceptTrigger } from '../../server/trigger.ts'
+import { handleRunTrigger } from '../../server/run-handler.ts'
 
-export default async (req: Request): Promise<Response> => {
-  const store = openStore()
-  const trigger = await acceptTrigger(req, store, 'demo')
-  if (!trigger) return new Response(null, { status: 202 })
-  try {
-    const summary = await runChat(trigger.chatId, { store, adapters: demoAdapters })
-    log.info('run_finished', { chatId: summary.chatId, found: summary.found, outcomes: summary.outcomes })
-  } catch (error) {
-    log.error('run_failed', { chatId: trigger.chatId, error: describeError(error) })
-    throw error
-  }
-  return new Response(null, { status: 202 })
-}
+export default (req: Request): Promise<Response> => handleRunTrigger(req, 'demo', demoAdapters)
 
 export const config: Config = { background: true }
