@@ -80,7 +80,7 @@ describe('cancel', () => {
 
 describe('retry', () => {
   it('starts a new attempt of one failed provider and calls nothing else', async () => {
-    h.providers.script('anthropic', { status: 400 }, { chunks: ['Second time lucky.'] })
+    h.providers.script('anthropic', { status: 400 }, { chunks: ['Second time lucky.'], delayMs: 500 })
     const chatId = await h.startChat()
     const first = await h.waitForFinal(chatId)
     expect(first.results.anthropic).toMatchObject({ status: 'error', attempt: 1 })
@@ -88,7 +88,7 @@ describe('retry', () => {
     expect(answer.status).toBe(202)
     expect(answer.body).toEqual({ success: true, chatId, provider: 'anthropic', attempt: 2, statusUrl: `/api/ai/chat/${chatId}` })
     const during = await status(chatId)
-    expect(during.status).not.toBe('completed')
+    expect(during.status).toBe('processing')
     expect(during.results.anthropic.attempt).toBe(2)
     const final = await h.waitForFinal(chatId)
     expect(final.results.anthropic).toMatchObject({ status: 'done', attempt: 2, text: 'Second time lucky.' })
