@@ -97,6 +97,14 @@ describe('running chats per client IP (AI_CHAT_MAX_ACTIVE_PER_IP)', () => {
     await h.waitForFinal(failed.body.chatId)
   })
 
+  it('tells a client at its cap that a retry of an unknown chat is 404, not 429', async () => {
+    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { delayMs: 600, chunks: ['slow'] })
+    await Promise.all(['a', 'b'].map((m) => h.api('/api/ai/chat', { json: { message: m }, headers: ip('203.0.113.20') })))
+    const answer = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000/retry', { json: { provider: 'openai' }, headers: ip('203.0.113.20') })
+    expect(answer.status).toBe(404)
+    await h.platform.settle()
+  })
+
   it('never stores the client IP itself', async () => {
     await h.api('/api/ai/chat', { json: { message: 'private' }, headers: ip('192.0.2.55') })
     await h.platform.settle()

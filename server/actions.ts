@@ -45,8 +45,11 @@ export function retryTarget(body: unknown): ProviderId {
   return provider
 }
 
-/** Asks for a new attempt of one provider whose latest result is `error` or `cancelled`; returns it and the chat it belongs to. */
-export async function retryProvider(
+/**
+ * Checks that a provider of a chat can be retried (its latest result is `error` or `cancelled`)
+ * and returns the attempt a retry would start, with the chat. Writes nothing.
+ */
+export async function planRetry(
   store: ChatStore,
   chatId: string,
   provider: ProviderId,
@@ -62,8 +65,11 @@ export async function retryProvider(
   if (result.attempt >= MAX_ATTEMPTS) {
     throw new HttpError(409, 'conflict', `${label} has been tried ${MAX_ATTEMPTS} times in this chat; start a new chat instead.`)
   }
-  const attempt = result.attempt + 1
+  return { attempt: result.attempt + 1, chat: snapshot.chat }
+}
+
+/** Records the retry (once: a second request for the same attempt is a 409). */
+export async function claimRetry(store: ChatStore, chatId: string, provider: ProviderId, attempt: number): Promise<void> {
   const written = await store.setJSON(retryKey(chatId, provider, attempt), { at: new Date().toISOString() }, { onlyIfNew: true })
-  if (!written.modified) throw new HttpError(409, 'conflict', `${label} is already being retried.`)
-  return { attempt, chat: snapshot.chat }
+  if (!written.modified) throw new HttpError(409, 'conflict', `${PROVIDERS[provider].label} is already being retried.`)
 }

@@ -5,10 +5,10 @@
  * from one `list` of the chat's prefix.
  */
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../shared/catalogue.ts'
-import { chatPrefix, requestKey } from '../shared/keys.ts'
+import { chatPrefix, recoveryKey, requestKey } from '../shared/keys.ts'
 import type { ChatStore, ListedBlob } from './store.ts'
 
-const MARKER = /^(results|retries|cancels)\/([a-z]+)\.(\d{1,4})$/
+const MARKER = /^(results|retries|cancels|recoveries)\/([a-z]+)\.(\d{1,4})$/
 
 export interface ChatFiles {
   /** The chat blob was in the listing (a missing one must still be read directly). */
@@ -19,34 +19,26 @@ export interface ChatFiles {
   latest: Record<ProviderId, number>
   /** `provider.attempt` of every cancel marker. */
   cancels: Set<string>
-  /** Attempt sets whose silent run was re-triggered by a status read (see `recoveryKey`), by key. */
-  recoveries: Map<string, number[]>
+  /** `provider.attempt` of every attempt whose silent run was re-triggered by a status read. */
+  recoveries: Set<string>
 }
 
 export const attemptId = (provider: ProviderId, attempt: number) => `${provider}.${attempt}`
 
-/** The latest attempt of each requested provider, in the chat's order. */
-export function latestAttempts(files: ChatFiles, providers: readonly ProviderId[]): number[] {
-  return providers.map((provider) => files.latest[provider])
-}
-
-export interface Recovery {
-  /** When the status read re-triggered the run. */
-  at: number
-  /** The attempts it re-triggered, by provider. */
-  attempts: Partial<Record<ProviderId, number>>
-}
-
-/** The chat's recoveries with their times (one read per recovery; a chat rarely has any). */
-export async function readRecoveries(store: ChatStore, files: ChatFiles, providers: readonly ProviderId[]): Promise<Recovery[]> {
-  const found = await Promise.all(
-    [...files.recoveries].map(async ([key, attempts]) => {
-      const marker = await store.getJSON<{ at: string }>(key)
-      if (!marker || attempts.length !== providers.length) return null
-      return { at: Date.parse(marker.at), attempts: Object.fromEntries(providers.map((p, i) => [p, attempts[i]])) }
+/**
+ * When the run of each provider's latest attempt was re-triggered by a status read, if it was
+ * (one read per recovery marker; a chat rarely has any).
+ */
+export async function readRecoveries(store: ChatStore, chatId: string, files: ChatFiles, providers: readonly ProviderId[]): Promise<Partial<Record<ProviderId, number>>> {
+  const recovered: Partial<Record<ProviderId, number>> = {}
+  await Promise.all(
+    providers.map(async (provider) => {
+      if (!files.recoveries.has(attemptId(provider, files.latest[provider]))) return
+      const marker = await store.getJSON<{ at: string }>(recoveryKey(chatId, provider, files.latest[provider]))
+      if (marker) recovered[provider] = Date.parse(marker.at)
     }),
   )
-  return found.filter((recovery): recovery is Recovery => recovery !== null)
+  return recovered
 }
 
 export function readChatFiles(chatId: string, blobs: readonly ListedBlob[]): ChatFiles {
@@ -56,13 +48,11 @@ export function readChatFiles(chatId: string, blobs: readonly ListedBlob[]): Cha
     results: new Map(),
     latest: Object.fromEntries(PROVIDER_IDS.map((id) => [id, 1])) as Record<ProviderId, number>,
     cancels: new Set(),
-    recoveries: new Map(),
+    recoveries: new Set(),
   }
   for (const blob of blobs) {
     if (blob.key === requestKey(chatId)) files.hasRequest = true
     const rest = blob.key.startsWith(prefix) ? blob.key.slice(prefix.length) : ''
-    const recovery = /^recoveries\/(\d{1,4}(?:-\d{1,4}){0,2})$/.exec(rest)
-    if (recovery) files.recoveries.set(blob.key, recovery[1]!.split('-').map(Number))
     const match = MARKER.exec(rest)
     if (!match || !isProviderId(match[2]!)) continue
     const provider = match[2]
@@ -70,7 +60,8 @@ export function readChatFiles(chatId: string, blobs: readonly ListedBlob[]): Cha
     if (attempt < 1) continue
     if (match[1] === 'results') files.results.set(blob.key, blob.etag)
     else if (match[1] === 'cancels') files.cancels.add(attemptId(provider, attempt))
-    if (match[1] !== 'cancels') files.latest[provider] = Math.max(files.latest[provider], attempt)
+    else if (match[1] === 'recoveries') files.recoveries.add(attemptId(provider, attempt))
+    if (match[1] === 'results' || match[1] === 'retries') files.latest[provider] = Math.max(files.latest[provider], attempt)
   }
   return files
 }

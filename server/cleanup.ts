@@ -77,8 +77,13 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
     const gone = async (chatId: string) => deleted.has(chatId) || !isChatId(chatId) || (await store.getJSON(requestKey(chatId))) === null
     for await (const page of store.listPages(CLIENTS_PREFIX)) {
       const candidates = page.filter(({ key }) => !alive.has(key.slice(key.lastIndexOf('/') + 1)))
-      const verdicts = await Promise.all(candidates.map(({ key }) => gone(key.slice(key.lastIndexOf('/') + 1))))
-      const stale = candidates.filter((_, i) => verdicts[i])
+      const stale: typeof candidates = []
+      for (let i = 0; i < candidates.length; i += 20) {
+        if (clock() >= deadline) return report
+        const batch = candidates.slice(i, i + 20)
+        const verdicts = await Promise.all(batch.map(({ key }) => gone(key.slice(key.lastIndexOf('/') + 1))))
+        stale.push(...batch.filter((_, j) => verdicts[j]))
+      }
       for (let i = 0; i < stale.length; i += 20) {
         if (clock() >= deadline) return report
         await Promise.all(stale.slice(i, i + 20).map(({ key }) => store.delete(key)))

@@ -1,6 +1,7 @@
 import { http, HttpResponse } from 'msw'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { chatPrefix } from '../shared/keys.ts'
+import { ChatStore, type WriteCondition } from './store.ts'
 import { RUN_PATH } from './trigger.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 
@@ -58,6 +59,26 @@ describe('cancel', () => {
     await h.platform.settle()
     expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
     expect(h.providers.callsOf('anthropic')[0]!.aborted).toBe(true)
+  })
+
+  it('a provider cancelled before its run claimed it is claimed as cancelled: the chat never flips back to running', async () => {
+    loseTriggers()
+    let chatId = ''
+    try {
+      chatId = await h.startChat({ message: 'x', models: { gemini: 'gemini-2.5-flash' } })
+      expect((await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST' })).status).toBe(202)
+      const before = await status(chatId)
+      expect(before).toMatchObject({ status: 'failed', results: { gemini: { status: 'cancelled' } } })
+      // The reported finish is when the cancel came in, on every read.
+      expect((await status(chatId)).completedAt).toBe(before.completedAt)
+    } finally {
+      deliverTriggers()
+    }
+    const { runChat } = await import('./runner.ts')
+    const { allAdapters } = await import('./providers/index.ts')
+    expect((await runChat(chatId, { store: h.blobs.store, adapters: allAdapters })).outcomes).toEqual({ gemini: 'cancelled' })
+    expect(await status(chatId)).toMatchObject({ status: 'failed', results: { gemini: { status: 'cancelled', attempts: 0 } } })
+    expect(h.providers.calls).toHaveLength(0)
   })
 
   it('answers 200 with no change when the chat is already final', async () => {
@@ -153,7 +174,7 @@ describe('no chat is stuck forever', () => {
     expect(h.providers.calls).toHaveLength(0)
     const doc = await h.waitForFinal(chatId, 8000)
     expect(doc.status).toBe('completed')
-    expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toEqual([`${chatPrefix(chatId)}recoveries/1-1-1`])
+    expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toEqual(['anthropic.1', 'gemini.1', 'openai.1'].map((name) => `${chatPrefix(chatId)}recoveries/${name}`))
     expect(logs.some((line) => line.includes('chat_stalled_retriggered'))).toBe(true)
     for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(1)
   })
@@ -226,6 +247,57 @@ describe('no chat is stuck forever', () => {
     expect(summary.outcomes).toEqual({ openai: 'skipped-stalled' })
     expect(h.providers.calls).toHaveLength(0)
     expect((await status(chatId)).results.openai.error.code).toBe('stalled')
+  })
+
+  it('each provider attempt is re-triggered once on its own: one that dies later is not shown stalled at once', async () => {
+    h.providers.script('openai', { chunks: ['fast'] })
+    const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1', anthropic: 'claude-haiku-4-5' } })
+    await h.platform.settle()
+    const t = () => new Date().toISOString()
+    const write = (provider: 'openai' | 'anthropic', doc: object) =>
+      h.blobs.store.setJSON(`${chatPrefix(chatId)}results/${provider}.1`, { ok: false, model: 'm', attempt: 1, runId: 'dead', ...doc })
+    loseTriggers()
+    try {
+      // OpenAI's run died long ago; Anthropic's is alive now.
+      const old = new Date(Date.now() - 60_000).toISOString()
+      await write('openai', { status: 'streaming', text: 'a', timings: { queuedAt: old, startedAt: old }, updatedAt: old })
+      await write('anthropic', { status: 'streaming', text: 'b', timings: { queuedAt: t(), startedAt: t() }, updatedAt: t() })
+      await status(chatId)
+      expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toEqual([`${chatPrefix(chatId)}recoveries/openai.1`])
+      // Anthropic's run dies too: it gets its own re-trigger, not an immediate stalled verdict.
+      await sleep(1200)
+      const doc = await status(chatId)
+      expect(doc.results.anthropic.status).toBe('streaming')
+      expect(await h.blobs.keys(`${chatPrefix(chatId)}recoveries/`)).toHaveLength(2)
+      expect(doc.results.openai.error?.code).toBe('stalled')
+    } finally {
+      deliverTriggers()
+    }
+  })
+
+  it('a run whose writes fail for a stall period gives its result up instead of coming back to life', async () => {
+    const { runChat } = await import('./runner.ts')
+    const { allAdapters } = await import('./providers/index.ts')
+    const { createChat } = await import('./chats.ts')
+    const { settings } = await import('./settings.ts')
+    h.providers.script('openai', { chunks: Array.from({ length: 30 }, (_, i) => `w${i} `), chunkMs: 100 })
+    const chat = await createChat(h.blobs.store, { message: 'x', models: { openai: 'gpt-4.1' } }, settings(), 'background')
+    const key = `${chatPrefix(chat.chatId)}results/openai.1`
+    let failUntil = 0
+    class Outage extends ChatStore {
+      override async setJSON(k: string, value: unknown, condition?: WriteCondition) {
+        if (k === key && Date.now() < failUntil) throw new Error('blob store down')
+        const written = await super.setJSON(k, value, condition)
+        // After the first text is stored, the store goes down for 2.5 stall periods.
+        if (k === key && (value as { status: string }).status === 'streaming' && !failUntil) failUntil = Date.now() + 2500
+        return written
+      }
+    }
+    const summary = await runChat(chat.chatId, { store: new Outage(), adapters: allAdapters })
+    expect(summary.outcomes.openai).toBe('superseded')
+    expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
+    const stored = await h.blobs.store.getJSON<any>(key)
+    expect(stored.status).toBe('streaming')
   })
 
   it('a provider that waits three stall periods for its first token is not re-triggered (heartbeat)', async () => {

@@ -4,18 +4,23 @@
  * the claims make that safe. The caller picks the adapters, so the demo run bundles no SDK.
  */
 import { describeError, log } from './log.ts'
+import type { ChatRecord } from '../shared/types.ts'
 import type { AdapterFactory } from './providers/types.ts'
 import { runChat } from './runner.ts'
 import { openStore } from './store.ts'
 import { acceptTrigger } from './trigger.ts'
 
-export async function handleRunTrigger(req: Request, fn: string, adapters: AdapterFactory, prepare?: () => Promise<void>): Promise<Response> {
+export async function handleRunTrigger(
+  req: Request,
+  fn: string,
+  adapters: AdapterFactory,
+  beforeRun?: (chat: ChatRecord) => Promise<unknown>,
+): Promise<Response> {
   const store = openStore()
   const trigger = await acceptTrigger(req, store, fn)
   if (!trigger) return new Response(null, { status: 202 })
   try {
-    await prepare?.()
-    const summary = await runChat(trigger.chatId, { store, adapters })
+    const summary = await runChat(trigger.chatId, { store, adapters, ...(beforeRun ? { beforeRun } : {}) })
     log.info('run_finished', { chatId: summary.chatId, found: summary.found, outcomes: summary.outcomes })
   } catch (error) {
     log.error('run_failed', { chatId: trigger.chatId, error: describeError(error) })

@@ -160,6 +160,12 @@ describe('idempotent delivery', () => {
     await expect(h.blobs.store.setJSON(key, { x: 1 }, { onlyIfNew: true })).rejects.toThrow()
   })
 
+  it('a failure of the before-run hook (e.g. loading SDKs early) does not fail the run', async () => {
+    const chat = await newChat({ openai: 'gpt-4.1' })
+    const summary = await runChat(chat.chatId, { store: h.blobs.store, adapters: allAdapters, beforeRun: async () => Promise.reject(new Error('Cannot find module')) })
+    expect(summary.outcomes).toEqual({ openai: 'done' })
+  })
+
   it('does nothing for an unknown chat', async () => {
     const summary = await runChat('00000000-0000-4000-8000-000000000000', { store: h.blobs.store, adapters: allAdapters })
     expect(summary).toEqual({ chatId: '00000000-0000-4000-8000-000000000000', found: false, outcomes: {} })

@@ -50,6 +50,8 @@ export interface RunOptions {
    * no provider SDK (see providers/index.ts and providers/demo.ts).
    */
   adapters: AdapterFactory
+  /** Called with the chat before its providers run (e.g. to load SDKs early); a failure is logged, not fatal. */
+  beforeRun?: (chat: ChatRecord) => Promise<unknown>
 }
 
 export interface RunSummary {
@@ -84,7 +86,11 @@ class ResultWriter {
   readonly #key: string
   readonly #onLost: () => void
 
-  constructor(store: ChatStore, key: string, doc: StoredResult, etag: string, onLost: () => void, heartbeat: number) {
+  readonly #stallMs: number
+
+  constructor(store: ChatStore, key: string, doc: StoredResult, etag: string, onLost: () => void, stallSeconds: number) {
+    const heartbeat = heartbeatMs(stallSeconds)
+    this.#stallMs = stallSeconds * 1000
     this.#store = store
     this.#key = key
     this.doc = doc
@@ -118,13 +124,16 @@ class ResultWriter {
     return this.#chain
   }
 
-  /** Writes the final state, retrying a failed write: a finished answer must not be dropped. */
+  /**
+   * Writes the final state, retrying a failed write for as long as this run may still count as alive
+   * (a stall period since its last write): a finished answer must not be dropped.
+   */
   async finish(patch: Partial<StoredResult>): Promise<void> {
     clearInterval(this.#heartbeat)
     for (let attempt = 0; ; attempt++) {
       await this.flush(patch)
-      if (!this.#dirty || this.lost || attempt >= 3) return
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt))
+      if (!this.#dirty || this.lost) return
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt)))
     }
   }
 
@@ -135,6 +144,14 @@ class ResultWriter {
 
   async #write(): Promise<void> {
     if (this.lost || !this.#dirty) return
+    // Silent for a stall period (writes failing, or the process starved): status reads may have
+    // re-triggered this attempt or shown it as stalled, so this run must not come back to life.
+    if (Date.now() - this.#lastWriteAt > this.#stallMs) {
+      this.lost = true
+      this.stop()
+      this.#onLost()
+      return
+    }
     this.#dirty = false
     const snapshot: StoredResult = { ...this.doc, updatedAt: nowIso() }
     try {
@@ -168,8 +185,8 @@ async function runProvider(
     config: Settings
     controllers: Map<string, AbortController>
     listedEtag: string | undefined
-    /** The chat's re-triggered run went silent too: its silent providers are shown as stalled and must stay so. */
-    abandoned: boolean
+    /** When a status read re-triggered this attempt's run, if it did (see recovery.ts). */
+    recoveredAt: number | undefined
   },
 ): Promise<ProviderOutcome> {
   const { store, config } = options
@@ -181,9 +198,11 @@ async function runProvider(
   const existing = await store.getJSONWithEtag<StoredResult>(key)
   if (existing && isFinal(existing.data.status)) return 'skipped-final'
   if (existing && !isStale(existing.data, config.stallSeconds)) return 'skipped-running'
-  if (options.abandoned) return 'skipped-stalled'
-  // A retried attempt was queued when the retry was asked for.
-  const retried = attempt > 1 ? await store.getJSON<{ at: string }>(retryKey(chat.chatId, provider, attempt)) : null
+  // A retried attempt was queued when the retry was asked for; a cancelled one is claimed as cancelled.
+  const [retried, cancelled] = await Promise.all([
+    attempt > 1 ? store.getJSON<{ at: string }>(retryKey(chat.chatId, provider, attempt)) : null,
+    store.getJSON<{ at: string }>(cancelKey(chat.chatId, provider, attempt)).catch(() => null),
+  ])
   const startedAt = nowIso()
   const doc: StoredResult = {
     status: 'queued',
@@ -197,19 +216,23 @@ async function runProvider(
     runId: randomUUID(),
     ...(chat.demo ? { demo: true } : {}),
   }
+  if (cancelled) Object.assign(doc, { status: 'cancelled', attempts: 0, timings: { ...doc.timings, finishedAt: startedAt } })
   // The local blob server sends no ETag on reads; the listing's ETag is the same value.
   const etag = existing ? (existing.etag ?? options.listedEtag) : undefined
   if (existing && !etag) return 'skipped-claimed'
+  // Once the status may show this attempt as stalled (a stall period after its re-trigger, less a
+  // margin for the time this claim takes), it stays so: checked right before the claim.
+  const stallMs = config.stallSeconds * 1000
+  if (options.recoveredAt !== undefined && Date.now() - options.recoveredAt > stallMs - Math.min(5_000, stallMs / 3)) return 'skipped-stalled'
   const claim = await store.setJSON(key, doc, etag ? { onlyIfMatch: etag } : { onlyIfNew: true })
   if (!claim.modified) return 'skipped-claimed'
-  // Cancelled before it started? (If this read fails, the cancel watcher still sees the marker.)
-  const cancelledEarly = await store.getJSON(cancelKey(chat.chatId, provider, attempt)).catch(() => null)
+  if (cancelled) return 'cancelled'
 
   // Nothing below may throw before the `try` whose `finally` stops these timers.
   const controller = new AbortController()
   options.controllers.set(attemptId(provider, attempt), controller)
   const signal = controller.signal
-  const writer = new ResultWriter(store, key, doc, claim.etag!, () => controller.abort(new RunAbort('superseded')), heartbeatMs(config.stallSeconds))
+  const writer = new ResultWriter(store, key, doc, claim.etag!, () => controller.abort(new RunAbort('superseded')), config.stallSeconds)
   const timeout = setTimeout(() => controller.abort(new RunAbort('timeout')), config.providerTimeoutMs)
   const deadline = options.deadline !== undefined
     ? setTimeout(() => controller.abort(new RunAbort('deadline')), Math.max(0, options.deadline - Date.now()))
@@ -220,7 +243,6 @@ async function runProvider(
   const finished = (patch: Partial<StoredResult>) => writer.finish({ text, timings: { ...doc.timings, finishedAt: nowIso() }, ...patch })
 
   try {
-    if (cancelledEarly) throw new RunAbort('cancelled')
     const adapter = options.adapters(provider, chat)
     for (let call = 1; ; call++) {
       if (call > 1) writer.update({ attempts: call })
@@ -305,10 +327,8 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
   if (!chat) return { chatId, found: false, outcomes: {} }
 
   const files = readChatFiles(chatId, await store.list(chatPrefix(chatId)))
-  // A run that arrives after the status already showed a silent attempt as stalled leaves it so.
-  const recoveries = files.recoveries.size ? await readRecoveries(store, files, chat.providers) : []
-  const abandoned = (provider: ProviderId) =>
-    recoveries.some((r) => r.attempts[provider] === files.latest[provider] && Date.now() - r.at > config.stallSeconds * 1000)
+  const recovered = files.recoveries.size ? await readRecoveries(store, chatId, files, chat.providers) : {}
+  if (options.beforeRun) await options.beforeRun(chat).catch((error) => log.warn('before_run_failed', { chatId, error: describeError(error) }))
   const controllers = new Map<string, AbortController>()
   const watcher = setInterval(() => {
     if (controllers.size === 0) return
@@ -327,7 +347,7 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
       chat.providers.map(async (provider) => {
         const attempt = files.latest[provider]
         const listedEtag = files.results.get(resultKey(chatId, provider, attempt))
-        outcomes[provider] = await runProvider(chat, provider, attempt, { ...options, config, controllers, listedEtag, abandoned: abandoned(provider) })
+        outcomes[provider] = await runProvider(chat, provider, attempt, { ...options, config, controllers, listedEtag, recoveredAt: recovered[provider] })
       }),
     )
     failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))

@@ -160,14 +160,14 @@ export async function readStatus(store: ChatStore, chatId: string, query: Status
   const { since } = query
   const waitUntil = Date.now() + Math.min(Math.max(query.waitMs ?? 0, 0), MAX_WAIT_MS)
   const review = query.review ?? (async (snapshot: Snapshot): Promise<Review> => ({ results: latestResults(snapshot), reviewAt: null }))
-  const pause = () => sleep(WAIT_POLL_MS, query.signal)
+  // False when the caller went away: nobody is waiting for an answer any more.
+  const pause = () => sleep(WAIT_POLL_MS, query.signal).then(() => true, () => false)
 
   // Nothing new since the caller's version: one list (and the chat blob for 404/410), no result read.
   let listing = await listChat(store, chatId)
   const chat = await loadChat(store, chatId, listing.files.hasRequest)
   while (since && hashOf(since) === listing.listingHash && Date.now() < validUntil(since)) {
-    if (Date.now() + WAIT_POLL_MS > waitUntil) return { changed: false, version: since }
-    await pause()
+    if (Date.now() + WAIT_POLL_MS > waitUntil || !(await pause())) return { changed: false, version: since }
     listing = await listChat(store, chatId)
   }
 
@@ -175,7 +175,7 @@ export async function readStatus(store: ChatStore, chatId: string, query: Status
   let document = documentOf(snapshot, await review(snapshot))
   while (since && document.version !== since && stateOf(document.version) === stateOf(since) && Date.now() + WAIT_POLL_MS <= waitUntil) {
     if (Object.values(document.results).every((result) => isFinal(result.status))) break
-    await pause()
+    if (!(await pause())) return { changed: false, version: since }
     const next = await listChat(store, chatId)
     if (next.listingHash === snapshot.listingHash && Date.now() < validUntil(document.version)) continue
     snapshot = { chat, ...next, ...(await readResults(store, chat, next.files, snapshot)) }

@@ -174,6 +174,19 @@ describe('waiting for changes (since / wait / ETag)', () => {
     expect(Date.now() - held).toBeGreaterThan(250)
   })
 
+  it('stops holding a request when the caller goes away, without an error', async () => {
+    const { readStatus } = await import('./status-reader.ts')
+    const chatId = await h.startChat()
+    await h.waitForFinal(chatId)
+    const { body } = await h.api(`/api/ai/chat/${chatId}`)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 300)
+    const started = Date.now()
+    const answer = await readStatus(h.blobs.store, chatId, { since: body.version, waitMs: 5000, signal: controller.signal })
+    expect(answer).toEqual({ changed: false, version: body.version })
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
   it('refuses a wait that is not a number of milliseconds up to 10 s', async () => {
     const answer = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000?wait=forever')
     expect(answer.status).toBe(400)

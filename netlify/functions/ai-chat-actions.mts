@@ -5,7 +5,7 @@
  */
 import type { Config } from '@netlify/functions'
 import type { ChatRecord } from '../../shared/types.ts'
-import { cancelChat, retryProvider, retryTarget } from '../../server/actions.ts'
+import { cancelChat, claimRetry, planRetry, retryTarget } from '../../server/actions.ts'
 import { chatIdFromUrl } from '../../server/chats.ts'
 import { json, readJsonBody, route } from '../../server/http.ts'
 import { createReview } from '../../server/recovery.ts'
@@ -27,10 +27,10 @@ export default route(['POST'], async (req, context) => {
     return json({ success: true, chatId, status: document.status, cancelled }, cancelled.length ? 202 : 200)
   }
   const provider = retryTarget(await readJsonBody(req, 1024))
+  const { attempt, chat } = await planRetry(store, chatId, provider, review)
   // A retry starts provider calls again: it counts against the caller's running chats like a new chat.
-  const config = settings()
-  const slot = await checkClientSlot(store, config, await triggerSecret(store), clientIp(req, context), chatId)
-  const { attempt, chat } = await retryProvider(store, chatId, provider, review)
+  const slot = await checkClientSlot(store, settings(), await triggerSecret(store), clientIp(req, context), chatId)
+  await claimRetry(store, chatId, provider, attempt)
   await slot.claim(chatId)
   rerun(chat)
   const statusUrl = `/api/ai/chat/${chatId}`

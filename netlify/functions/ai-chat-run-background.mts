@@ -5,12 +5,8 @@
 import type { Config } from '@netlify/functions'
 import { allAdapters, preloadSdks } from '../../server/providers/index.ts'
 import { handleRunTrigger } from '../../server/run-handler.ts'
-import { settings } from '../../server/settings.ts'
 
 export default (req: Request): Promise<Response> =>
-  handleRunTrigger(req, 'background', allAdapters, async () => {
-    const config = settings()
-    if (!config.demo) await preloadSdks(config.configured)
-  })
+  handleRunTrigger(req, 'background', allAdapters, async (chat) => (chat.demo ? undefined : preloadSdks(chat.providers)))
 
 export const config: Config = { background: true }

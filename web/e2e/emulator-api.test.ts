@@ -20,11 +20,17 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** A call as curl makes it; a transient 5xx from the emulator's per-call workers is retried, as the page does. */
+/**
+ * A call as curl makes it. A transient 5xx or a dropped connection from the emulator's per-call
+ * workers is retried, as the page does.
+ */
 async function call(path: string, init: RequestInit = {}) {
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${server!.origin}${path}`, init)
-    if (response.status < 500 || attempt === 5) {
+    const response = await fetch(`${server!.origin}${path}`, init).catch((error: unknown) => {
+      if (attempt === 5) throw error
+      return null
+    })
+    if (response && (response.status < 500 || attempt === 5)) {
       const text = await response.text()
       return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
     }
