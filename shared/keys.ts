@@ -63,10 +63,9 @@ export function cancelsPrefix(chatId: string): string {
 }
 
 /**
- * Written once by the status read that re-triggered a chat whose providers went silent, for the
- * providers' attempts at that moment (`attempts`: the latest attempt of each requested provider, in
- * the chat's order). A retry makes a new set of attempts, which may be recovered once more.
+ * Written once by the status read that re-triggered the run of a provider's attempt after it went
+ * silent. A later silence of the same attempt is final (`stalled`); a retry is a new attempt.
  */
-export function recoveryKey(chatId: string, attempts: readonly number[]): string {
-  return `${chatPrefix(chatId)}recoveries/${attempts.join('-')}`
+export function recoveryKey(chatId: string, provider: ProviderId, attempt: number): string {
+  return `${chatPrefix(chatId)}recoveries/${provider}.${attempt}`
 }
