@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net'
 import type { ProviderId } from '../shared/catalogue.ts'
 import { fakeResponse, providerOfRequest, type FakeReply } from '../server/testing/wire.ts'
 import { now } from './stats.ts'
+import { writeResponse } from './write-response.ts'
 
 /** A reply script per provider, for one chat. */
 export type ChatScript = Partial<Record<ProviderId, FakeReply>>
@@ -119,15 +120,8 @@ export async function startFakeProviders(options: { port?: number; host?: string
     })
     record.status = response.status
     if (controller.signal.aborted) return
-    res.writeHead(response.status, Object.fromEntries(response.headers))
     try {
-      const reader = response.body?.getReader()
-      for (;;) {
-        const next = await reader?.read()
-        if (!next || next.done) break
-        res.write(next.value)
-      }
-      res.end()
+      await writeResponse(response, res)
       record.endedAt = now()
     } catch {
       // A scripted cut (`cutAfter`) or a caller that went away: break the connection as a real one would.

@@ -22,6 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createPlatform } from '../server/testing/platform.ts'
 import { storeCounters, type StoreCounters } from '../server/store.ts'
 import { now, summarize } from './stats.ts'
+import { writeResponse } from './write-response.ts'
 
 type Kind = keyof StoreCounters
 const KINDS: Kind[] = ['reads', 'writes', 'lists', 'deletes']
@@ -193,14 +194,7 @@ const server = createServer(async (req, res) => {
     const response = await als.run(cost, () => platform.fetch(new Request(url, { method, headers, ...(body ? { body: new Uint8Array(body) } : {}) })))
     cost.status = response.status
     cost.ms = now() - startedAt
-    res.writeHead(response.status, Object.fromEntries(response.headers))
-    const reader = response.body?.getReader()
-    for (;;) {
-      const next = await reader?.read()
-      if (!next || next.done) break
-      res.write(next.value)
-    }
-    res.end()
+    await writeResponse(response, res)
   } catch (error) {
     console.error('warm-app request failed', error)
     if (!res.headersSent) res.writeHead(500)

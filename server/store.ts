@@ -126,14 +126,6 @@ export class ChatStore {
     }
   }
 
-  /** The "folders" directly under a prefix (e.g. `chats/<id>`), one page at a time. */
-  async *listDirectoryPages(prefix: string): AsyncGenerator<string[]> {
-    for await (const page of this.#store.list({ prefix, directories: true, paginate: true })) {
-      storeCounters.lists++
-      yield page.directories
-    }
-  }
-
   async delete(key: string): Promise<void> {
     storeCounters.deletes++
     await this.#store.delete(key)

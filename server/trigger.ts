@@ -30,7 +30,7 @@ export async function triggerSecret(store: ChatStore, env: Env = process.env): P
 }
 
 /** The secret a run verifies with, never creating one: no secret means no trigger was ever signed. */
-export async function existingTriggerSecret(store: ChatStore, env: Env = process.env): Promise<string | null> {
+async function existingTriggerSecret(store: ChatStore, env: Env = process.env): Promise<string | null> {
   return findSecret(store, env, false)
 }
 

@@ -1,22 +1,12 @@
-import { cleanup, fireEvent, screen, within } from '@testing-library/preact'
+import { fireEvent, screen, within } from '@testing-library/preact'
 import { http, HttpResponse } from 'msw'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { apiError, CHAT_ID, installApi, server, useApiServer } from './testing/api-server.ts'
 import { cancelled, done, failed, modelsDoc, queued, statusDoc, streaming } from './testing/fixtures.ts'
-import { FAKE_TIMERS, loadLazyParts, renderApp, wait } from './testing/render-app.tsx'
+import { renderApp, usePageTests, wait } from './testing/render-app.tsx'
 
 useApiServer()
-beforeAll(loadLazyParts)
-beforeEach(() => {
-  localStorage.clear()
-  vi.useFakeTimers(FAKE_TIMERS)
-  vi.setSystemTime(new Date('2026-11-29T12:00:01.000Z'))
-})
-afterEach(() => {
-  cleanup()
-  vi.useRealTimers()
-  vi.restoreAllMocks()
-})
+usePageTests()
 
 const card = (provider: string) => document.querySelector<HTMLElement>(`.card[data-provider="${provider}"]`)!
 const chatStatusLine = () => document.querySelector('.chat-status [role="status"]')?.textContent ?? ''

@@ -1,22 +1,13 @@
-import { cleanup, screen } from '@testing-library/preact'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { screen } from '@testing-library/preact'
+import { describe, expect, it, vi } from 'vitest'
 import { backoff, GIVE_UP_MS } from './chat-session.ts'
 import { WAIT_MS } from './api.ts'
 import { CHAT_ID, installApi, useApiServer } from './testing/api-server.ts'
 import { done, queued, statusDoc, streaming } from './testing/fixtures.ts'
-import { FAKE_TIMERS, loadLazyParts, renderApp, wait } from './testing/render-app.tsx'
+import { renderApp, usePageTests, wait } from './testing/render-app.tsx'
 
 useApiServer()
-beforeAll(loadLazyParts)
-beforeEach(() => {
-  localStorage.clear()
-  vi.useFakeTimers(FAKE_TIMERS)
-  vi.setSystemTime(new Date('2026-11-29T12:00:01.000Z'))
-})
-afterEach(() => {
-  cleanup()
-  vi.useRealTimers()
-})
+usePageTests()
 
 const chatStatusLine = () => document.querySelector('.chat-status [role="status"]')?.textContent ?? ''
 const card = (provider: string) => document.querySelector<HTMLElement>(`.card[data-provider="${provider}"]`)!

@@ -1,6 +1,6 @@
 /** Renders the whole page against msw with fake timers, the way the page runs in a browser. */
-import { render } from '@testing-library/preact'
-import { vi, type FakeTimersConfig } from 'vitest'
+import { cleanup, render } from '@testing-library/preact'
+import { afterEach, beforeAll, beforeEach, vi, type FakeTimersConfig } from 'vitest'
 import { createAppState } from '../app-state.ts'
 import { App, chatViews } from '../components/app.tsx'
 import { markdown } from '../markdown.ts'
@@ -11,6 +11,24 @@ export const FAKE_TIMERS: FakeTimersConfig = { toFake: ['setTimeout', 'clearTime
 /** Loads the lazy chunks once, with real timers, so tests see the cards and rendered Markdown at once. */
 export async function loadLazyParts() {
   await Promise.all([chatViews.load(), markdown.load()])
+}
+
+/**
+ * The setup every page test file shares: the lazy parts loaded, an empty localStorage, fake timers
+ * at a fixed time, and everything undone after each test.
+ */
+export function usePageTests() {
+  beforeAll(loadLazyParts)
+  beforeEach(() => {
+    localStorage.clear()
+    vi.useFakeTimers(FAKE_TIMERS)
+    vi.setSystemTime(new Date('2026-11-29T12:00:01.000Z'))
+  })
+  afterEach(() => {
+    cleanup()
+    vi.useRealTimers()
+    vi.restoreAllMocks()
+  })
 }
 
 export function renderApp(path = '/') {
