@@ -1,10 +1,12 @@
 /** Provider keys never reach a response, a blob, a log line or a built asset. */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { headersFor, pageHeadersMiddleware, parseHeaderRules, readHeaderRules } from '../web/page-headers.ts'
 import { createHarness, TEST_KEYS, type Harness } from './testing/harness.ts'
 
 const KEYS = Object.values(TEST_KEYS)
@@ -36,15 +38,87 @@ afterAll(async () => {
 })
 
 describe('page headers (netlify.toml)', () => {
-  it('send a CSP without inline script or style, no framing, nosniff and a strict referrer policy', async () => {
-    const toml = await readFile(new URL('../netlify.toml', import.meta.url), 'utf8')
-    const csp = /Content-Security-Policy = "([^"]+)"/.exec(toml)?.[1] ?? ''
+  const rules = readHeaderRules()
+
+  /** What the dev server's middleware sets on a response to `pathname`. */
+  function servedHeaders(pathname: string): Record<string, string> {
+    const headers: Record<string, string> = {}
+    const res = { setHeader: (name: string, value: string) => void (headers[name] = value) }
+    let passedOn = false
+    pageHeadersMiddleware(rules)({ url: pathname } as IncomingMessage, res as unknown as ServerResponse, () => (passedOn = true))
+    expect(passedOn).toBe(true)
+    return headers
+  }
+
+  it('send a CSP without inline script or style, no framing, nosniff and a strict referrer policy', () => {
+    const headers = headersFor(rules, '/')
+    const csp = headers['Content-Security-Policy'] ?? ''
     expect(csp).toContain("script-src 'self'")
     expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("form-action 'self'")
     expect(csp).not.toContain('unsafe-inline')
     expect(csp).not.toContain('unsafe-eval')
-    expect(toml).toMatch(/X-Content-Type-Options = "nosniff"/)
-    expect(toml).toMatch(/Referrer-Policy = "(no-referrer|strict-origin-when-cross-origin|same-origin)"/)
+    expect(headers['X-Content-Type-Options']).toBe('nosniff')
+    expect(headers['X-Frame-Options']).toBe('DENY')
+    expect(headers['Referrer-Policy']).toMatch(/^(no-referrer|strict-origin-when-cross-origin|same-origin)$/)
+  })
+
+  it('are read as netlify.toml’s two rules: the page headers for /* and caching for /assets/*', () => {
+    expect(rules.map((rule) => rule.for)).toEqual(['/*', '/assets/*'])
+    expect(Object.keys(rules[0]!.values)).toEqual([
+      'Content-Security-Policy',
+      'X-Content-Type-Options',
+      'X-Frame-Options',
+      'Referrer-Policy',
+      'Permissions-Policy',
+    ])
+    expect(rules[1]!.values).toEqual({ 'Cache-Control': 'public, max-age=31536000, immutable' })
+  })
+
+  it('are sent by the dev server exactly as netlify.toml has them, on the page and its assets', () => {
+    expect(servedHeaders('/')).toEqual(rules[0]!.values)
+    expect(servedHeaders('/?chat=abc')).toEqual(rules[0]!.values)
+    expect(servedHeaders('/src/main.tsx')).toEqual(rules[0]!.values)
+    expect(servedHeaders('/assets/index-abc123.js')).toEqual({ ...rules[0]!.values, ...rules[1]!.values })
+  })
+
+  it.each(['/api/ai/models', '/api/ai/chat/abc?since=3', '/.netlify/functions/ai-models'])(
+    'are not added by the dev server to a function response (%s): functions set their own',
+    (pathname) => {
+      expect(servedHeaders(pathname)).toEqual({})
+    },
+  )
+
+  it('are parsed from the TOML the [[headers]] blocks use, skipping every other table', () => {
+    const toml = [
+      '[build]',
+      '  command = "npm run build" # not a header',
+      '[[headers]]',
+      '  for = "/docs/*"',
+      '  [headers.values]',
+      '    "X-Quoted" = "a \\"quoted\\" # value" # a comment',
+      "    X-Literal = 'single # quotes'",
+      '[functions]',
+      '  directory = "netlify/functions"',
+      '[[headers]]',
+      '  for = "/robots.txt"',
+      '  [headers.values]',
+      '    Cache-Control = "no-cache"',
+    ].join('\n')
+    const parsed = parseHeaderRules(toml)
+    expect(parsed).toEqual([
+      { for: '/docs/*', values: { 'X-Quoted': 'a "quoted" # value', 'X-Literal': 'single # quotes' } },
+      { for: '/robots.txt', values: { 'Cache-Control': 'no-cache' } },
+    ])
+    expect(headersFor(parsed, '/docs/a')).toEqual(parsed[0]!.values)
+    expect(headersFor(parsed, '/robots.txt')).toEqual(parsed[1]!.values)
+    expect(headersFor(parsed, '/robots.txt.bak')).toEqual({})
+  })
+
+  it('refuses a header value it cannot read instead of guessing it', () => {
+    expect(() => parseHeaderRules('[[headers]]\n  for = "/*"\n  [headers.values]\n    X-Multi = """\n')).toThrow(
+      'netlify.toml line 4: expected a string on one line, got """.',
+    )
   })
 })
 

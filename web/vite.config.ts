@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import netlify from '@netlify/vite-plugin'
 import { defineConfig, loadEnv, type Plugin, type ViteDevServer } from 'vite'
 import { buildSizeReport } from './build-size.ts'
+import { pageHeadersMiddleware, readHeaderRules } from './page-headers.ts'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -33,13 +34,28 @@ function netlifyAtProjectRoot(): Plugin[] {
   })
 }
 
+/**
+ * netlify.toml's page headers (CSP and the rest) under `npm start` too: the dev server sends none of
+ * them, and the page should be developed under the policy it is deployed with. Read once at start, so
+ * restart after editing them. Headers Vite sets later (e.g. `Cache-Control` on modules) win.
+ */
+function netlifyPageHeaders(): Plugin {
+  return {
+    name: 'netlify-page-headers',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use(pageHeadersMiddleware(readHeaderRules(new URL('../netlify.toml', import.meta.url))))
+    },
+  }
+}
+
 export default defineConfig(({ mode }) => {
   // Settings in a .env file at the project root reach the functions, as the shell's do. (Vite by
   // itself exposes only VITE_* variables, and only to the page; none are exposed here.)
   for (const [name, value] of Object.entries(loadEnv(mode, projectRoot, ''))) process.env[name] ??= value
   return {
     root: fileURLToPath(new URL('.', import.meta.url)),
-    plugins: [netlifyAtProjectRoot(), buildSizeReport()],
+    plugins: [netlifyPageHeaders(), netlifyAtProjectRoot(), buildSizeReport()],
     server: {
       port: Number(process.env.PORT) || 8888,
       strictPort: true,

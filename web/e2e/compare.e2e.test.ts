@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { headersFor, readHeaderRules } from '../page-headers.ts'
 import { freePort, startDevServer, stopDevServer } from './dev-server.ts'
 
 /** Debian's Chromium; `CHROMIUM_PATH` points elsewhere (e.g. to check the skip). */
@@ -16,9 +17,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const RESULTS = `${ROOT}test-results`
 const README_SCREENSHOT = fileURLToPath(new URL('../screenshot.png', import.meta.url))
-/** The policy the server sets on the page; the test applies it to the dev server's HTML. */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+/** The page's headers as netlify.toml sets them on Netlify; the dev server sends the same. */
+const PAGE_HEADERS = headersFor(readHeaderRules(), '/')
 const PROMPT = 'How do long polls compare with server-sent events?'
 
 const hasBrowser = existsSync(CHROMIUM)
@@ -99,14 +99,6 @@ describe.skipIf(!hasBrowser)('the comparison page in Chromium, against npm start
     const pageErrors: string[] = []
     page.on('pageerror', (error) => pageErrors.push(error.message))
 
-    // The production CSP on every HTML document the dev server sends.
-    await page.route(
-      (url) => url.origin === origin && (url.pathname === '/' || url.pathname.endsWith('.html')),
-      async (route) => {
-        const response = await route.fetch()
-        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } })
-      },
-    )
     // Status requests in flight at once, as the browser sees them.
     let inFlight = 0
     let maxInFlight = 0
@@ -119,7 +111,11 @@ describe.skipIf(!hasBrowser)('the comparison page in Chromium, against npm start
     page.on('requestfailed', settled)
     await page.addInitScript(watchPage)
 
-    await page.goto(origin)
+    // The page runs under netlify.toml's CSP and other headers, sent by the dev server itself.
+    const landing = await page.goto(origin)
+    expect(PAGE_HEADERS['Content-Security-Policy']).toContain("script-src 'self'")
+    const sent = await landing!.allHeaders()
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) expect(sent[name.toLowerCase()], name).toBe(value)
     await page.getByRole('note').filter({ hasText: 'Demo mode' }).waitFor()
     await page.locator('#use-openai:checked').waitFor()
     await page.getByLabel('Prompt', { exact: true }).fill(PROMPT)
