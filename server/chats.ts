@@ -1,29 +1,34 @@
-/** Creating a chat and reading its status: the domain behind the POST and status functions. */
+/** Making a chat, and reading a chat's and its turns' blobs (each written once, so warm instances keep them). */
 import { randomUUID } from 'node:crypto'
-import { acceptsTemperature, PROVIDERS, type ProviderId } from '../shared/catalogue.ts'
-import { isChatId, requestKey } from '../shared/keys.ts'
-import type { ChatRecord, ProviderParams } from '../shared/types.ts'
-import type { ValidChatInput } from '../shared/validate.ts'
-import { HttpError } from './http.ts'
-import type { Settings } from './settings.ts'
+import type { ProviderParams } from '../shared/types.ts'
+import { AppError } from './errors.ts'
+import { requestKey, turnKey } from './keys.ts'
+import type { ProviderDefinition } from './providers/registry.ts'
+import { firstTurn, type ChatRecord, type ParticipantRecord, type TurnRecord, type TurnView } from './records.ts'
+import { providerById, type Settings } from './settings.ts'
 import type { ChatStore } from './store.ts'
+import type { ParticipantSpec, ValidChatInput } from './validate.ts'
 
-/** The parameters each provider is sent: one system prompt, temperature and token cap for all, within each API's limits. */
-export function providerParams(id: ProviderId, model: string, input: ValidChatInput, config: Settings): ProviderParams {
+/**
+ * What a participant is sent: the chat-level system prompt, temperature and token cap, overridden by
+ * its own, within its API's limits. Every change from what was asked is noted.
+ */
+export function participantParams(provider: ProviderDefinition, spec: ParticipantSpec, input: ValidChatInput, config: Settings): ProviderParams {
   const notes: string[] = []
-  const params: ProviderParams = { model, maxTokens: Math.min(input.maxTokens ?? config.maxOutputTokens, config.maxOutputTokens) }
-  if (input.maxTokens !== undefined && input.maxTokens > config.maxOutputTokens) {
-    notes.push(`maxTokens lowered from ${input.maxTokens} to the server cap of ${config.maxOutputTokens}.`)
-  }
-  if (input.system?.trim()) params.system = input.system
-  if (input.temperature !== undefined) {
-    if (!acceptsTemperature(id, model)) {
-      notes.push(`temperature not sent: ${model} accepts only its default.`)
-    } else if (input.temperature > PROVIDERS[id].maxTemperature) {
-      params.temperature = PROVIDERS[id].maxTemperature
-      notes.push(`temperature lowered from ${input.temperature} to ${PROVIDERS[id].label}'s maximum of ${PROVIDERS[id].maxTemperature}.`)
+  const asked = spec.maxTokens ?? input.maxTokens
+  const params: ProviderParams = { model: spec.model, maxTokens: Math.min(asked ?? config.maxOutputTokens, config.maxOutputTokens) }
+  if (asked !== undefined && asked > config.maxOutputTokens) notes.push(`maxTokens lowered from ${asked} to the server cap of ${config.maxOutputTokens}.`)
+  const system = spec.system ?? input.system
+  if (system?.trim()) params.system = system
+  const temperature = spec.temperature ?? input.temperature
+  if (temperature !== undefined) {
+    if (!provider.acceptsTemperature(spec.model)) {
+      notes.push(`temperature not sent: ${spec.model} accepts only its default.`)
+    } else if (temperature > provider.maxTemperature) {
+      params.temperature = provider.maxTemperature
+      notes.push(`temperature lowered from ${temperature} to ${provider.label}'s maximum of ${provider.maxTemperature}.`)
     } else {
-      params.temperature = input.temperature
+      params.temperature = temperature
     }
   }
   if (notes.length) params.notes = notes
@@ -32,8 +37,10 @@ export function providerParams(id: ProviderId, model: string, input: ValidChatIn
 
 /** A new chat record (not stored yet). */
 export function newChat(input: ValidChatInput, config: Settings, mode: ChatRecord['mode'], now = new Date()): ChatRecord {
-  const providers = Object.keys(input.models) as ProviderId[]
-  const params = Object.fromEntries(providers.map((id) => [id, providerParams(id, input.models[id]!, input, config)]))
+  const participants: ParticipantRecord[] = input.participants.map((spec) => {
+    const provider = providerById(config, spec.provider)!
+    return { id: spec.id, provider: spec.provider, model: spec.model, label: provider.label, params: participantParams(provider, spec, input, config) }
+  })
   return {
     chatId: randomUUID(),
     createdAt: now.toISOString(),
@@ -43,9 +50,8 @@ export function newChat(input: ValidChatInput, config: Settings, mode: ChatRecor
     message: input.message,
     ...(input.system?.trim() ? { system: input.system } : {}),
     ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-    maxTokens: params[providers[0]!]!.maxTokens,
-    providers,
-    params,
+    maxTokens: Math.min(input.maxTokens ?? config.maxOutputTokens, config.maxOutputTokens),
+    participants,
   }
 }
 
@@ -55,56 +61,50 @@ export async function saveChat(store: ChatStore, chat: ChatRecord): Promise<void
   if (!written.modified) throw new Error(`Chat ${chat.chatId} already exists.`)
 }
 
-/** Makes and stores a new chat. */
-export async function createChat(store: ChatStore, input: ValidChatInput, config: Settings, mode: ChatRecord['mode']): Promise<ChatRecord> {
-  const chat = newChat(input, config, mode)
-  await saveChat(store, chat)
-  return chat
+/** Blobs written once and never changed: a warm instance keeps the ones it has read (by key). */
+const immutable = new Map<string, unknown>()
+const IMMUTABLE_CACHE_SIZE = 1000
+
+function remember<T>(key: string, value: T): T {
+  immutable.delete(key)
+  immutable.set(key, value)
+  if (immutable.size > IMMUTABLE_CACHE_SIZE) immutable.delete(immutable.keys().next().value!)
+  return value
 }
 
-/** The chat id of a status URL: `/api/ai/chat/<id>` or `/api/ai/chat/status?id=<id>`. */
-export function chatIdFromUrl(url: URL, suffix = ''): string {
-  const path = url.pathname.replace(/\/+$/, '')
-  const segments = path.slice(0, path.length - suffix.length).split('/')
-  const last = segments.at(-1) ?? ''
-  const raw = last === 'status' && !suffix ? (url.searchParams.get('id') ?? '') : decodeURIComponentSafe(last)
-  if (!isChatId(raw)) {
-    throw new HttpError(400, 'invalid_id', raw ? 'That is not a chat id (expected a UUID such as the chatId a POST returned).' : 'Give the chat id: /api/ai/chat/<chatId>.')
-  }
-  return raw
+/** Forgets what this instance cached of a chat (cleanup deleted it). */
+export function forgetChat(chatId: string): void {
+  for (const key of immutable.keys()) if (key.includes(chatId)) immutable.delete(key)
 }
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return value
-  }
-}
-
-// Chat blobs never change once written: a warm instance keeps the ones it has read.
-const chatCache = new Map<string, ChatRecord>()
-const CHAT_CACHE_SIZE = 500
 
 /**
  * The chat blob, from this instance's cache when the listing shows it still exists. A listing can
  * miss a blob (local blob server), so a chat missing from it is read directly before it is called
- * unknown. Throws 404 for an unknown chat and 410 for an expired one.
+ * unknown. Throws `not_found` for an unknown chat.
  */
-export async function loadChat(store: ChatStore, chatId: string, listed: boolean, now = Date.now()): Promise<ChatRecord> {
-  let chat = listed ? (chatCache.get(chatId) ?? null) : null
+export async function loadChat(store: ChatStore, chatId: string, listed: boolean): Promise<ChatRecord> {
+  const key = requestKey(chatId)
+  const cached = listed ? (immutable.get(key) as ChatRecord | undefined) : undefined
+  if (cached) return cached
+  const chat = await store.getJSON<ChatRecord>(key)
   if (!chat) {
-    chat = await store.getJSON<ChatRecord>(requestKey(chatId))
-    if (!chat) {
-      chatCache.delete(chatId)
-      throw new HttpError(404, 'not_found', 'No chat with this id. It may have expired and been cleaned up.')
-    }
-    chatCache.delete(chatId)
-    chatCache.set(chatId, chat)
-    if (chatCache.size > CHAT_CACHE_SIZE) chatCache.delete(chatCache.keys().next().value!)
+    immutable.delete(key)
+    throw new AppError('not_found', 'No chat with this id. It may have expired and been cleaned up.')
   }
-  if (now > Date.parse(chat.expiresAt)) {
-    throw new HttpError(410, 'expired', `This chat expired at ${chat.expiresAt}; its results are no longer kept.`)
-  }
-  return chat
+  return remember(key, chat)
+}
+
+/** A turn of a chat (turn 1 is the chat blob itself), or null when it does not exist. */
+export async function loadTurn(store: ChatStore, chat: ChatRecord, turn: number): Promise<TurnView | null> {
+  if (turn === 1) return firstTurn(chat)
+  const key = turnKey(chat.chatId, turn)
+  const record = (immutable.get(key) as TurnRecord | undefined) ?? (await store.getJSON<TurnRecord>(key))
+  if (!record) return null
+  remember(key, record)
+  return { turn: record.turn, message: record.message, participants: record.participants, createdAt: record.createdAt, expiresAt: record.expiresAt, earlier: record.earlier }
+}
+
+/** The expired error of a chat whose latest turn has passed its expiry. */
+export function expiredError(expiresAt: string): AppError {
+  return new AppError('expired', `This chat expired at ${expiresAt}; its results are no longer kept.`)
 }

@@ -1,15 +1,21 @@
 /**
- * Deletes every blob of expired chats (request, results, markers) and the per-IP markers that
- * point at them. Runs hourly as a scheduled function (30 s limit on Netlify): it stops before its
+ * Deletes every blob of expired chats (request, turns, results, markers, picks), the client slots
+ * that point at chats that no longer exist, and idempotency records past their chat's expiry. Runs hourly as a scheduled function (30 s limit on Netlify): it stops before its
  * time budget and the next run continues where this one stopped, since expired chats are simply
  * found again. A chat's request blob is deleted last, so a run cut short never leaves results without
  * the chat that explains them.
  */
-import { CHATS_PREFIX, chatIdOfKey, chatPrefix, isChatId, requestKey } from '../shared/keys.ts'
-import type { ChatRecord } from '../shared/types.ts'
+import { listChat } from './chat-listing.ts'
+import { forgetChat, loadChat } from './chats.ts'
+import { idempotencyExpiry } from './idempotency.ts'
+import { CHATS_PREFIX, CLIENTS_PREFIX, chatIdOfKey, chatPrefix, parseClientKey, requestKey } from './keys.ts'
 import { describeError, log } from './log.ts'
-import { CLIENTS_PREFIX } from './limits.ts'
+import type { SlotHolder } from './client-slots.ts'
+import { readSnapshot, storedResults } from './status-reader.ts'
+import { isStale } from './result.ts'
+import { isFinal } from '../shared/types.ts'
 import type { ChatStore } from './store.ts'
+import { isAppError } from './errors.ts'
 
 export interface CleanupReport {
   chatsSeen: number
@@ -29,6 +35,26 @@ export interface CleanupOptions {
   concurrency?: number
   /** The clock the budget is measured with. */
   clock?: () => number
+  /** A running participant silent this long counts as ended (`AI_CHAT_STALL_SECONDS`). */
+  stallSeconds?: number
+}
+
+/**
+ * A chat is expired once its latest turn is past its expiry and nothing of it still runs (a running
+ * chat never expires; a silent run counts as ended). A chat folder without its request blob is what
+ * an interrupted deletion left behind.
+ */
+async function isExpired(store: ChatStore, chatId: string, now: number, stallSeconds: number): Promise<boolean> {
+  try {
+    const listing = await listChat(store, chatId)
+    const chat = await loadChat(store, chatId, listing.hasRequest)
+    const snapshot = await readSnapshot(store, chatId, { scope: 'latest', listing, chat })
+    if (now <= Date.parse(snapshot.turn.expiresAt)) return false
+    return !Object.values(storedResults(snapshot)).some((result) => !isFinal(result.status) && !isStale(result, stallSeconds, now))
+  } catch (error) {
+    if (isAppError(error, 'not_found')) return true
+    throw error
+  }
 }
 
 async function deleteChat(store: ChatStore, chatId: string): Promise<number> {
@@ -50,13 +76,12 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
 
   const handle = async (chatId: string) => {
     report.chatsSeen++
-    const chat = await store.getJSON<ChatRecord>(requestKey(chatId))
-    // A chat folder without its request can only be what an interrupted deletion left behind.
-    if (chat && now <= Date.parse(chat.expiresAt)) {
+    if (!(await isExpired(store, chatId, now, options.stallSeconds ?? 30))) {
       alive.add(chatId)
       return
     }
     report.blobsDeleted += await deleteChat(store, chatId)
+    forgetChat(chatId)
     report.chatsDeleted++
     deleted.add(chatId)
   }
@@ -72,22 +97,25 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
         await Promise.all(ids.slice(i, i + concurrency).map(handle))
       }
     }
-    // Per-IP markers of deleted chats are stale; so are those of chats that no longer exist (a
-    // marker of a chat created while this ran is kept: its request blob exists).
-    const gone = async (chatId: string) => deleted.has(chatId) || !isChatId(chatId) || (await store.getJSON(requestKey(chatId))) === null
+    // Slots of chats that no longer exist, and idempotency records past their chat's expiry.
+    const stale = async (key: string): Promise<boolean> => {
+      const parsed = parseClientKey(key)
+      if (!parsed) return false
+      if (parsed.kind === 'idempotency') return idempotencyExpiry(await store.getJSON(key)) < now
+      const holder = await store.getJSON<SlotHolder>(key)
+      if (!holder || deleted.has(holder.chatId)) return true
+      if (alive.has(holder.chatId)) return false
+      // A slot is claimed just before its chat is written: give a missing chat an hour.
+      return now - Date.parse(holder.at) > 3_600_000 && (await store.getJSON(requestKey(holder.chatId))) === null
+    }
     for await (const page of store.listPages(CLIENTS_PREFIX)) {
-      const candidates = page.filter(({ key }) => !alive.has(key.slice(key.lastIndexOf('/') + 1)))
-      const stale: typeof candidates = []
-      for (let i = 0; i < candidates.length; i += 20) {
+      for (let i = 0; i < page.length; i += 20) {
         if (clock() >= deadline) return report
-        const batch = candidates.slice(i, i + 20)
-        const verdicts = await Promise.all(batch.map(({ key }) => gone(key.slice(key.lastIndexOf('/') + 1))))
-        stale.push(...batch.filter((_, j) => verdicts[j]))
-      }
-      for (let i = 0; i < stale.length; i += 20) {
-        if (clock() >= deadline) return report
-        await Promise.all(stale.slice(i, i + 20).map(({ key }) => store.delete(key)))
-        report.markersDeleted += Math.min(20, stale.length - i)
+        const batch = page.slice(i, i + 20)
+        const verdicts = await Promise.all(batch.map(({ key }) => stale(key)))
+        const gone = batch.filter((_, j) => verdicts[j])
+        await Promise.all(gone.map(({ key }) => store.delete(key)))
+        report.markersDeleted += gone.length
       }
     }
     report.finished = true

@@ -1,14 +1,21 @@
 /**
  * One-line JSON logs. Every value passes through `redact`, which replaces any configured secret
- * (provider keys, the trigger secret, the access token) so none can reach a log line.
+ * (provider keys, compatible providers' keys, the trigger secret, the access token) so none can
+ * reach a log line. `setLogSink` lets tests capture lines instead of printing them.
  */
-import { PROVIDER_IDS, PROVIDERS } from '../shared/catalogue.ts'
+import { BUILT_IN_PROVIDER_IDS, BUILT_IN_PROVIDERS } from '../shared/catalogue.ts'
 
-const SECRET_ENV = [...PROVIDER_IDS.flatMap((id) => PROVIDERS[id].keyEnv), 'AI_CHAT_SECRET', 'AI_CHAT_ACCESS_TOKEN']
+const FIXED_SECRET_ENV = [...BUILT_IN_PROVIDER_IDS.flatMap((id) => BUILT_IN_PROVIDERS[id].keyEnv), 'AI_CHAT_SECRET', 'AI_CHAT_ACCESS_TOKEN']
+const COMPAT_KEY = /^AI_CHAT_COMPAT_[A-Za-z0-9_]+_API_KEY$/
+
+/** The names of every variable that holds a secret. */
+export function secretVariables(env: Record<string, string | undefined> = process.env): string[] {
+  return [...FIXED_SECRET_ENV, ...Object.keys(env).filter((name) => COMPAT_KEY.test(name))]
+}
 
 export function redact(text: string, env: Record<string, string | undefined> = process.env): string {
   let out = text
-  for (const name of SECRET_ENV) {
+  for (const name of secretVariables(env)) {
     const secret = env[name]?.trim()
     if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
   }
@@ -16,11 +23,24 @@ export function redact(text: string, env: Record<string, string | undefined> = p
   return out.replace(/\b(Bearer\s+)[\w.~+/-]{8,}/gi, '$1[redacted]').replace(/\b(sk|key)-[\w-]{8,}/g, '$1-[redacted]')
 }
 
-function emit(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
-  const line = redact(JSON.stringify({ level, event, ...fields, at: new Date().toISOString() }))
+export type LogLevel = 'info' | 'warn' | 'error'
+export type LogSink = (level: LogLevel, line: string) => void
+
+const consoleSink: LogSink = (level, line) => {
   if (level === 'error') console.error(line)
   else if (level === 'warn') console.warn(line)
   else console.log(line)
+}
+
+let sink: LogSink = consoleSink
+
+/** Where log lines go (tests capture them); `undefined` restores the console. */
+export function setLogSink(next: LogSink | undefined): void {
+  sink = next ?? consoleSink
+}
+
+function emit(level: LogLevel, event: string, fields: Record<string, unknown>): void {
+  sink(level, redact(JSON.stringify({ level, event, ...fields, at: new Date().toISOString() })))
 }
 
 export const log = {

@@ -1,10 +1,7 @@
-/** A provider's result as stored in its blob, and how long silence may last before a run counts as dead. */
+/** How long silence may last before a run counts as dead. */
 import type { ProviderResult } from '../shared/types.ts'
 
-/** What a result blob holds: the public result plus the id of the run that owns it. */
-export type StoredResult = ProviderResult & { runId: string }
-
-/** How often a running provider rewrites its blob when nothing else was written: well inside the stall limit. */
+/** How often a running participant rewrites its blob when nothing else was written: well inside the stall limit. */
 export function heartbeatMs(stallSeconds: number): number {
   return Math.min(5_000, (stallSeconds * 1000) / 3)
 }

@@ -4,7 +4,7 @@
  * the claims make that safe. The caller picks the adapters, so the demo run bundles no SDK.
  */
 import { describeError, log } from './log.ts'
-import type { ChatRecord } from '../shared/types.ts'
+import type { ChatRecord } from './records.ts'
 import type { AdapterFactory } from './providers/types.ts'
 import { runChat } from './runner.ts'
 import { openStore } from './store.ts'
@@ -20,8 +20,8 @@ export async function handleRunTrigger(
   const trigger = await acceptTrigger(req, store, fn)
   if (!trigger) return new Response(null, { status: 202 })
   try {
-    const summary = await runChat(trigger.chatId, { store, adapters, ...(beforeRun ? { beforeRun } : {}) })
-    log.info('run_finished', { chatId: summary.chatId, found: summary.found, outcomes: summary.outcomes })
+    const summary = await runChat(trigger.chatId, { store, adapters, ...(trigger.turn ? { turn: trigger.turn } : {}), ...(beforeRun ? { beforeRun } : {}) })
+    log.info('run_finished', { chatId: summary.chatId, turn: summary.turn, found: summary.found, outcomes: summary.outcomes })
   } catch (error) {
     log.error('run_failed', { chatId: trigger.chatId, error: describeError(error) })
     throw error

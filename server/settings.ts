@@ -1,5 +1,7 @@
 /** Every setting the server reads from the environment, with its default. Read per call so tests can change them. */
-import { PROVIDER_IDS, PROVIDERS, type Env, type ProviderId } from '../shared/catalogue.ts'
+import type { Env } from '../shared/catalogue.ts'
+import { log } from './log.ts'
+import { resolveProviders, type ProviderDefinition } from './providers/registry.ts'
 
 function int(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name]?.trim()
@@ -12,25 +14,26 @@ function flag(env: Env, name: string): boolean {
   return /^(1|true|yes|on)$/i.test(env[name]?.trim() ?? '')
 }
 
-/** The first of a provider's key variables that is set, if any. */
-export function providerKey(id: ProviderId, env: Env): string | undefined {
-  for (const name of PROVIDERS[id].keyEnv) {
-    const value = env[name]?.trim()
-    if (value) return value
-  }
-  return undefined
-}
-
 export interface Settings {
-  /** Simulated providers: `AI_CHAT_DEMO=1`, or no provider key at all. */
+  /** Simulated providers: `AI_CHAT_DEMO=1`, or no provider usable (no key, no valid compatible definition). */
   demo: boolean
-  /** Providers that can be called: all in demo mode, else those with a key. */
-  configured: ProviderId[]
+  /** Every known provider, in display order (built-ins, then compatible ones). */
+  providers: ProviderDefinition[]
+  /** Ids of the providers a chat may ask: all valid ones in demo mode, else the usable ones. */
+  configured: string[]
   /** `AI_CHAT_MODE=sync` makes `POST /api/ai/chat` answer when the providers finished (the rollback path). */
   defaultMode: 'background' | 'sync'
   maxBodyBytes: number
   maxMessageChars: number
   maxOutputTokens: number
+  /** Participants per chat (`AI_CHAT_MAX_PARTICIPANTS`, 1-8). */
+  maxParticipants: number
+  /** Longest answer kept, in characters: the provider call stops there (`truncated: true`). */
+  maxAnswerChars: number
+  /** Turns per chat, the first included. */
+  maxTurns: number
+  /** Longest history (system prompt, messages and one participant's answers) a turn may send, in characters. */
+  maxContextChars: number
   ttlSeconds: number
   providerTimeoutMs: number
   syncDeadlineMs: number
@@ -40,26 +43,45 @@ export interface Settings {
   maxProviderCalls: number
   /** First backoff between those calls; doubles each time, with jitter. */
   retryBaseMs: number
-  /** Chats one client IP may have running at once (`AI_CHAT_MAX_ACTIVE_PER_IP`). */
+  /** Running chats (and turns, and retries) one client may have at once (`AI_CHAT_MAX_ACTIVE_PER_IP`). */
   maxActivePerIp: number
 }
 
+/** The largest number of participants a chat may have, whatever `AI_CHAT_MAX_PARTICIPANTS` says. */
+export const PARTICIPANTS_CEILING = 8
+
 export function settings(env: Env = process.env): Settings {
-  const keyed = PROVIDER_IDS.filter((id) => providerKey(id, env))
-  const demo = flag(env, 'AI_CHAT_DEMO') || keyed.length === 0
+  const providers = resolveProviders(env)
+  const usable = providers.filter((p) => p.usable).map((p) => p.id)
+  const demo = flag(env, 'AI_CHAT_DEMO') || usable.length === 0
+  // In demo mode every provider with a valid definition is simulated: the built-ins need no key then.
+  const configured = demo ? providers.filter((p) => !p.compatible || p.usable).map((p) => p.id) : usable
+  const providerTimeoutMs = int(env, 'AI_CHAT_PROVIDER_TIMEOUT_MS', 120_000, 1)
+  const stallSeconds = int(env, 'AI_CHAT_STALL_SECONDS', 30, 1)
   return {
     demo,
-    configured: demo ? [...PROVIDER_IDS] : keyed,
+    providers,
+    configured,
     defaultMode: env.AI_CHAT_MODE?.trim().toLowerCase() === 'sync' ? 'sync' : 'background',
     maxBodyBytes: 64 * 1024,
     maxMessageChars: int(env, 'AI_CHAT_MAX_MESSAGE_CHARS', 32_000, 1),
     maxOutputTokens: int(env, 'AI_CHAT_MAX_OUTPUT_TOKENS', 4096, 1),
+    maxParticipants: Math.min(PARTICIPANTS_CEILING, int(env, 'AI_CHAT_MAX_PARTICIPANTS', PARTICIPANTS_CEILING, 1)),
+    maxAnswerChars: int(env, 'AI_CHAT_MAX_ANSWER_CHARS', 100_000, 1),
+    maxTurns: int(env, 'AI_CHAT_MAX_TURNS', 20, 1),
+    maxContextChars: int(env, 'AI_CHAT_MAX_CONTEXT_CHARS', 200_000, 1),
     ttlSeconds: int(env, 'AI_CHAT_TTL_SECONDS', 3600, 1),
-    providerTimeoutMs: int(env, 'AI_CHAT_PROVIDER_TIMEOUT_MS', 120_000, 1),
+    providerTimeoutMs,
     syncDeadlineMs: int(env, 'AI_CHAT_SYNC_DEADLINE_MS', 25_000, 1),
-    stallSeconds: int(env, 'AI_CHAT_STALL_SECONDS', 30, 1),
+    stallSeconds,
     maxProviderCalls: int(env, 'AI_CHAT_PROVIDER_MAX_CALLS', 3, 1),
     retryBaseMs: int(env, 'AI_CHAT_RETRY_BASE_MS', 500, 0),
     maxActivePerIp: int(env, 'AI_CHAT_MAX_ACTIVE_PER_IP', 3, 1),
   }
 }
+
+/** The provider of an id, if this server knows it. */
+export function providerById(config: Pick<Settings, 'providers'>, id: string): ProviderDefinition | undefined {
+  return config.providers.find((provider) => provider.id === id)
+}
+

@@ -5,7 +5,8 @@
  *   on Netlify can lag up to 60 s).
  * - Conditional writes to one key are serialized inside the process: the local blob server checks
  *   the condition and writes with awaits in between, so concurrent `onlyIfNew` calls could all win.
- * - Every operation is counted (`storeCounters`) so the benchmark reports real costs, not estimates.
+ * - Every operation is reported to an observer when one is set (`observeStore`): the benchmark
+ *   counts real costs that way, and tests assert them.
  */
 import { getStore, type Store } from '@netlify/blobs'
 
@@ -21,19 +22,19 @@ export interface WriteCondition {
   onlyIfMatch?: string
 }
 
-export interface StoreCounters {
-  reads: number
-  writes: number
-  lists: number
-  deletes: number
+export type StoreOperation = 'reads' | 'writes' | 'lists' | 'deletes'
+export type StoreObserver = (operation: StoreOperation, key: string) => void
+
+let observer: StoreObserver | undefined
+
+/** Reports every store operation of this process to `next` (undefined stops it). Returns the previous observer. */
+export function observeStore(next: StoreObserver | undefined): StoreObserver | undefined {
+  const previous = observer
+  observer = next
+  return previous
 }
 
-/** Operations made by this process, by kind. */
-export const storeCounters: StoreCounters = { reads: 0, writes: 0, lists: 0, deletes: 0 }
-
-export function resetStoreCounters(): void {
-  Object.assign(storeCounters, { reads: 0, writes: 0, lists: 0, deletes: 0 })
-}
+const count = (operation: StoreOperation, key: string) => observer?.(operation, key)
 
 const keyLocks = new Map<string, Promise<unknown>>()
 
@@ -70,12 +71,12 @@ export class ChatStore {
   }
 
   async getJSON<T>(key: string): Promise<T | null> {
-    storeCounters.reads++
+    count('reads', key)
     return ((await this.#store.get(key, { type: 'json' })) as T | null) ?? null
   }
 
   async getJSONWithEtag<T>(key: string): Promise<{ data: T; etag: string | undefined } | null> {
-    storeCounters.reads++
+    count('reads', key)
     const found = await this.#store.getWithMetadata(key, { type: 'json' })
     return found ? { data: found.data as T, etag: found.etag } : null
   }
@@ -88,7 +89,7 @@ export class ChatStore {
     const conditional = Boolean(condition.onlyIfNew || condition.onlyIfMatch)
     const write = async () => {
       await spaceWrites(key)
-      storeCounters.writes++
+      count('writes', key)
       const options = condition.onlyIfNew ? { onlyIfNew: true } : condition.onlyIfMatch ? { onlyIfMatch: condition.onlyIfMatch } : {}
       let result: { modified: boolean; etag?: string }
       try {
@@ -105,7 +106,7 @@ export class ChatStore {
   }
 
   async #confirm(key: string, value: unknown): Promise<{ modified: boolean; etag?: string }> {
-    storeCounters.reads++
+    count('reads', key)
     const found = await this.#store.getWithMetadata(key, { type: 'text' })
     if (found?.data === JSON.stringify(value) && found.etag) return { modified: true, etag: found.etag }
     throw new Error(`The conditional write of ${key} was not confirmed by the blob store.`)
@@ -121,13 +122,13 @@ export class ChatStore {
   /** Blobs under a prefix, one page (up to 1,000) at a time. */
   async *listPages(prefix: string): AsyncGenerator<ListedBlob[]> {
     for await (const page of this.#store.list({ prefix, paginate: true })) {
-      storeCounters.lists++
+      count('lists', prefix)
       yield page.blobs.map(({ key, etag }) => ({ key, etag }))
     }
   }
 
   async delete(key: string): Promise<void> {
-    storeCounters.deletes++
+    count('deletes', key)
     await this.#store.delete(key)
   }
 }

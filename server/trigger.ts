@@ -4,7 +4,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Env } from '../shared/catalogue.ts'
-import { isChatId } from '../shared/keys.ts'
+import { isChatId, SECRET_KEY } from './keys.ts'
 import { describeError, log } from './log.ts'
 import type { ChatStore } from './store.ts'
 
@@ -14,9 +14,6 @@ export const RUN_PATH = '/.netlify/functions/ai-chat-run-background'
 export const RUN_DEMO_PATH = '/.netlify/functions/ai-chat-run-demo-background'
 /** The synchronous run (the rollback path), in its own function so the POST function loads no provider SDK. */
 export const RUN_SYNC_PATH = '/.netlify/functions/ai-chat-run-sync'
-
-/** Where the generated secret is kept when `AI_CHAT_SECRET` is unset (outside `chats/`, so cleanup never touches it). */
-export const SECRET_KEY = 'config/trigger-secret'
 
 // A stored secret never changes, so a warm instance reads it once.
 let cachedSecret: string | undefined
@@ -64,6 +61,8 @@ export function verifyChat(secret: string, chatId: unknown, signature: unknown):
 export interface TriggerBody {
   chatId: string
   signature: string
+  /** The turn to run (a hint: the runner runs the chat's latest turn, at least this one). */
+  turn?: number
   /** Sync runs only: epoch ms at which providers still running end as `timeout`. */
   deadline?: number
 }
@@ -73,8 +72,8 @@ function post(path: string, origin: string, body: TriggerBody): Promise<Response
 }
 
 /** Runs the chat in the sync function and resolves when it has finished (or throws when the call failed). */
-export async function runViaSyncFunction(origin: string, chatId: string, secret: string, deadline: number): Promise<void> {
-  const response = await post(RUN_SYNC_PATH, origin, { chatId, signature: signChat(secret, chatId), deadline })
+export async function runViaSyncFunction(origin: string, chatId: string, secret: string, deadline: number, turn = 1): Promise<void> {
+  const response = await post(RUN_SYNC_PATH, origin, { chatId, signature: signChat(secret, chatId), deadline, turn })
   await response.body?.cancel()
   if (!response.ok) throw new Error(`The sync run answered ${response.status}.`)
 }
@@ -99,7 +98,12 @@ async function readTrigger(req: Request, secret: string | null): Promise<Trigger
     // An unreadable body is an unsigned one.
   }
   if (!verifyChat(secret, body.chatId, body.signature)) return null
-  return { chatId: body.chatId, signature: body.signature as string, ...(typeof body.deadline === 'number' ? { deadline: body.deadline } : {}) }
+  return {
+    chatId: body.chatId,
+    signature: body.signature as string,
+    ...(Number.isInteger(body.turn) && body.turn! >= 1 ? { turn: body.turn } : {}),
+    ...(typeof body.deadline === 'number' ? { deadline: body.deadline } : {}),
+  }
 }
 
 /**
@@ -109,11 +113,11 @@ async function readTrigger(req: Request, secret: string | null): Promise<Trigger
  * three times (safe: the claims keep a provider from running twice); if all fail, the stall check
  * of the next status read re-triggers the run. Never rejects.
  */
-export async function startRun(origin: string, chat: { chatId: string; demo: boolean }, secret: string | Promise<string>): Promise<void> {
+export async function startRun(origin: string, chat: { chatId: string; demo: boolean }, secret: string | Promise<string>, turn?: number): Promise<void> {
   const { chatId } = chat
   for (let attempt = 1; attempt <= TRIGGER_ATTEMPTS; attempt++) {
     try {
-      const response = await post(chat.demo ? RUN_DEMO_PATH : RUN_PATH, origin, { chatId, signature: signChat(await secret, chatId) })
+      const response = await post(chat.demo ? RUN_DEMO_PATH : RUN_PATH, origin, { chatId, signature: signChat(await secret, chatId), ...(turn ? { turn } : {}) })
       await response.body?.cancel()
       if (response.status < 300) return
       log.warn('trigger_rejected', { chatId, status: response.status, attempt })

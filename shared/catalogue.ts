@@ -1,16 +1,27 @@
 /**
- * The providers this app can compare and the models each may be asked for.
+ * The built-in providers and the models each may be asked for.
  *
  * Defaults and allow-lists follow the models Netlify AI Gateway serves, minus those the SDKs flag as
- * retiring (checked 2026-11-29); an operator
- * replaces a list with `AI_CHAT_MODELS_<PROVIDER>` (comma-separated, first = default), no code change.
+ * retiring (checked 2026-11-29); an operator replaces a list with `AI_CHAT_MODELS_<PROVIDER>`
+ * (comma-separated, first = default), no code change. OpenAI-compatible providers (Ollama,
+ * OpenRouter, …) are defined by environment variables instead (server/providers/registry.ts).
  */
 
-export const PROVIDER_IDS = ['openai', 'anthropic', 'gemini'] as const
-export type ProviderId = (typeof PROVIDER_IDS)[number]
+export const BUILT_IN_PROVIDER_IDS = ['openai', 'anthropic', 'gemini'] as const
+export type BuiltInProviderId = (typeof BUILT_IN_PROVIDER_IDS)[number]
 
-export interface ProviderInfo {
-  id: ProviderId
+/** The adapter family a provider is spoken to with; every OpenAI-compatible provider is `openai`. */
+export type ProviderKind = BuiltInProviderId
+
+/** What the catalogue knows about one model. */
+export interface ModelEntry {
+  id: string
+  /** Reasoning models take no temperature but their default (the chat records why none was sent). */
+  noTemperature?: true
+}
+
+export interface BuiltInProvider {
+  id: BuiltInProviderId
   label: string
   /** Env vars that hold the key, in the order the official SDK reads them. */
   keyEnv: readonly string[]
@@ -19,19 +30,35 @@ export interface ProviderInfo {
   /** Env var that replaces `models`. */
   modelsEnv: string
   /** Allowed models; the first is the default. */
-  models: readonly string[]
+  models: readonly ModelEntry[]
+  /** Traits of models named by `modelsEnv` that the list above does not know, by name. */
+  unlisted?: { pattern: RegExp; traits: Omit<ModelEntry, 'id'> }
   /** Highest temperature the API accepts. */
   maxTemperature: number
 }
 
-export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
+const reasoning = (id: string): ModelEntry => ({ id, noTemperature: true })
+
+export const BUILT_IN_PROVIDERS: Readonly<Record<BuiltInProviderId, BuiltInProvider>> = {
   openai: {
     id: 'openai',
     label: 'OpenAI',
     keyEnv: ['OPENAI_API_KEY'],
     baseUrlEnv: 'OPENAI_BASE_URL',
     modelsEnv: 'AI_CHAT_MODELS_OPENAI',
-    models: ['gpt-5-mini', 'gpt-5.5', 'gpt-5.4', 'gpt-5', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'o4-mini'],
+    models: [
+      reasoning('gpt-5-mini'),
+      reasoning('gpt-5.5'),
+      reasoning('gpt-5.4'),
+      reasoning('gpt-5'),
+      reasoning('gpt-5-nano'),
+      { id: 'gpt-4.1' },
+      { id: 'gpt-4.1-mini' },
+      { id: 'gpt-4o-mini' },
+      reasoning('o4-mini'),
+    ],
+    // OpenAI's reasoning models (o-series, gpt-5 family) reject any temperature but the default.
+    unlisted: { pattern: /^(o\d|gpt-5)/, traits: { noTemperature: true } },
     maxTemperature: 2,
   },
   anthropic: {
@@ -40,7 +67,7 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     keyEnv: ['ANTHROPIC_API_KEY'],
     baseUrlEnv: 'ANTHROPIC_BASE_URL',
     modelsEnv: 'AI_CHAT_MODELS_ANTHROPIC',
-    models: ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-7', 'claude-opus-4-6'],
+    models: [{ id: 'claude-sonnet-4-6' }, { id: 'claude-haiku-4-5' }, { id: 'claude-opus-4-7' }, { id: 'claude-opus-4-6' }],
     maxTemperature: 1,
   },
   gemini: {
@@ -49,30 +76,42 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     keyEnv: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'],
     baseUrlEnv: 'GOOGLE_GEMINI_BASE_URL',
     modelsEnv: 'AI_CHAT_MODELS_GEMINI',
-    models: ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-3-flash-preview', 'gemini-3.1-pro-preview', 'gemini-flash-latest'],
+    models: [
+      { id: 'gemini-2.5-flash' },
+      { id: 'gemini-2.5-pro' },
+      { id: 'gemini-2.5-flash-lite' },
+      { id: 'gemini-3-flash-preview' },
+      { id: 'gemini-3.1-pro-preview' },
+      { id: 'gemini-flash-latest' },
+    ],
     maxTemperature: 2,
   },
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
 
-export function isProviderId(value: string): value is ProviderId {
-  return (PROVIDER_IDS as readonly string[]).includes(value)
+export function isBuiltInProvider(value: string): value is BuiltInProviderId {
+  return (BUILT_IN_PROVIDER_IDS as readonly string[]).includes(value)
 }
 
-/** The allowed models of a provider: `AI_CHAT_MODELS_<PROVIDER>` when set, else the catalogue's. */
-export function allowedModels(id: ProviderId, env: Env): string[] {
-  const override = env[PROVIDERS[id].modelsEnv]
+/** A comma-separated list from the environment (trimmed, empties dropped), or undefined when unset or empty. */
+export function listFromEnv(raw: string | undefined): string[] | undefined {
+  const list = raw
     ?.split(',')
-    .map((model) => model.trim())
+    .map((item) => item.trim())
     .filter(Boolean)
-  return override?.length ? override : [...PROVIDERS[id].models]
+  return list?.length ? list : undefined
 }
 
-/**
- * OpenAI's reasoning models (o-series, gpt-5 family) reject any temperature but the default,
- * so none is sent to them and the chat records that.
- */
-export function acceptsTemperature(id: ProviderId, model: string): boolean {
-  return !(id === 'openai' && /^(o\d|gpt-5)/.test(model))
+/** The allowed models of a built-in provider: `AI_CHAT_MODELS_<PROVIDER>` when set, else the catalogue's. */
+export function allowedModels(id: BuiltInProviderId, env: Env): string[] {
+  return listFromEnv(env[BUILT_IN_PROVIDERS[id].modelsEnv]) ?? BUILT_IN_PROVIDERS[id].models.map((model) => model.id)
+}
+
+/** Whether a built-in provider's model takes a temperature: from its catalogue entry, else its name. */
+export function acceptsTemperature(id: BuiltInProviderId, model: string): boolean {
+  const provider = BUILT_IN_PROVIDERS[id]
+  const entry = provider.models.find((known) => known.id === model)
+  const traits = entry ?? (provider.unlisted?.pattern.test(model) ? provider.unlisted.traits : {})
+  return !traits.noTemperature
 }

@@ -25,8 +25,9 @@ const ProviderId = z.string().regex(PROVIDER_ID_PATTERN).meta({ description: 'A 
 
 // ─── Requests ────────────────────────────────────────────────────────────────────────────────────
 
-const Temperature = z.number({ error: '"temperature" must be a number from 0 to 2.' }).min(0).max(2)
-const MaxTokens = z.int({ error: '"maxTokens" must be a whole number of at least 1.' }).min(1)
+// The server words its own messages for every issue (server/validate.ts), so none are given here.
+const Temperature = z.number().min(0).max(2)
+const MaxTokens = z.int().min(1)
 
 /** One model in a chat, as the client asks for it. */
 export const ParticipantInputSchema = z

@@ -1,6 +1,5 @@
-/** `GET /api/ai/models`: which providers can be asked, and for which models. */
+/** `GET /api/ai/models`: which providers can be asked, for which models, and the limits a request must respect. */
 import type { Config } from '@netlify/functions'
-import { allowedModels, PROVIDER_IDS, PROVIDERS } from '../../shared/catalogue.ts'
 import type { ModelsDocument } from '../../shared/types.ts'
 import { json, route } from '../../server/http.ts'
 import { settings } from '../../server/settings.ts'
@@ -10,18 +9,25 @@ export default route(['GET', 'HEAD'], async () => {
   const body: ModelsDocument = {
     success: true,
     demo: config.demo,
-    providers: PROVIDER_IDS.map((id) => {
-      const models = allowedModels(id, process.env)
-      const configured = config.configured.includes(id)
+    providers: config.providers.map((provider) => {
+      const configured = config.configured.includes(provider.id)
       return {
-        id,
-        label: PROVIDERS[id].label,
+        id: provider.id,
+        label: provider.label,
         configured,
-        ...(configured ? {} : { reason: `no ${PROVIDERS[id].keyEnv.join(' or ')}` }),
-        defaultModel: models[0]!,
-        models,
+        ...(configured || !provider.reason ? {} : { reason: provider.reason }),
+        defaultModel: provider.models[0] ?? '',
+        models: provider.models,
+        ...(provider.compatible ? { compatible: 'openai' as const } : {}),
       }
     }),
+    limits: {
+      maxParticipants: config.maxParticipants,
+      maxMessageChars: config.maxMessageChars,
+      maxOutputTokens: config.maxOutputTokens,
+      maxTurns: config.maxTurns,
+      maxAnswerChars: config.maxAnswerChars,
+    },
   }
   return json(body)
 })

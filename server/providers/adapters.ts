@@ -1,38 +1,35 @@
 /**
- * The adapters of real chats: each provider's official SDK (loaded only when it streams), or the
- * simulated providers for a demo chat. Demo runs use `demoAdapters` from demo.ts instead, whose
- * imports reach no SDK, so the demo run's function bundle carries none.
+ * The adapters of real chats: each provider kind's official SDK, loaded only when it streams. Demo
+ * runs use `demoAdapters` from demo.ts instead, whose imports reach no SDK, so the demo run's
+ * function bundle carries none.
  */
-import type { Env, ProviderId } from '../../shared/catalogue.ts'
-import { createAnthropicAdapter } from './anthropic.ts'
+import type { ProviderKind } from '../../shared/catalogue.ts'
+import { createAnthropicAdapter } from './anthropic/adapter.ts'
 import { createDemoAdapter } from './demo.ts'
-import { createGeminiAdapter } from './gemini.ts'
-import { createOpenAIAdapter } from './openai.ts'
+import { createGeminiAdapter } from './gemini/adapter.ts'
+import { createOpenAIAdapter } from './openai/adapter.ts'
+import type { ProviderDefinition } from './registry.ts'
 import type { AdapterFactory, ProviderAdapter } from './types.ts'
 
-const REAL: Record<ProviderId, (env: Env) => ProviderAdapter> = {
+const ADAPTERS: Readonly<Record<ProviderKind, (provider: ProviderDefinition) => ProviderAdapter>> = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
   gemini: createGeminiAdapter,
 }
 
-export function adapterFor(provider: ProviderId, { demo, env }: { demo: boolean; env: Env }): ProviderAdapter {
-  return demo ? createDemoAdapter(provider, env) : REAL[provider](env)
-}
+export const allAdapters: AdapterFactory = (provider, chat) => (chat.demo ? createDemoAdapter(provider, process.env) : ADAPTERS[provider.kind](provider))
 
-export const allAdapters: AdapterFactory = (provider, chat) => adapterFor(provider, { demo: chat.demo, env: process.env })
-
-const SDKS: Record<ProviderId, () => Promise<unknown>> = {
+const SDKS: Readonly<Record<ProviderKind, () => Promise<unknown>>> = {
   openai: () => import('openai'),
   anthropic: () => import('@anthropic-ai/sdk'),
   gemini: () => import('@google/genai'),
 }
 
 /**
- * Loads the SDKs of the given providers now. The local emulator rebuilds a function's folder on
- * every call, and an SDK imported lazily in the middle of a run can vanish under it; loading them
- * first thing narrows that window to the run's start. On Netlify it only moves the load earlier.
+ * Loads the SDKs of the given kinds now. The local emulator rebuilds a function's folder on every
+ * call, and an SDK imported lazily in the middle of a run can vanish under it; loading them first
+ * thing narrows that window to the run's start. On Netlify it only moves the load earlier.
  */
-export async function preloadSdks(providers: readonly ProviderId[]): Promise<void> {
-  await Promise.all(providers.map((provider) => SDKS[provider]()))
+export async function preloadSdks(kinds: Iterable<ProviderKind>): Promise<void> {
+  await Promise.all([...new Set(kinds)].map((kind) => SDKS[kind]()))
 }

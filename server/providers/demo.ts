@@ -1,119 +1,65 @@
 /**
- * Simulated providers for demo mode (no key, or `AI_CHAT_DEMO=1`): deterministic Markdown answers
- * streamed at realistic, different speeds, so a fresh `npm start` or a deploy preview shows the whole
- * flow without calling anyone. `AI_CHAT_DEMO_SPEED` multiplies the speed (default 1).
+ * Simulated providers for demo mode (no usable provider, or `AI_CHAT_DEMO=1`): deterministic
+ * Markdown answers streamed at realistic, different speeds, so a fresh `npm start` or a deploy
+ * preview shows the whole flow without calling anyone. Each kind has its own pace and text (its
+ * folder's demo.ts); different models of one provider differ in speed and wording; a follow-up shows
+ * that each model only sees its own earlier answers. `AI_CHAT_DEMO_SPEED` multiplies the speed.
  */
-import { PROVIDERS, type Env, type ProviderId } from '../../shared/catalogue.ts'
-import type { AdapterFactory, ProviderAdapter, StreamEvent } from './types.ts'
+import type { Env } from '../../shared/catalogue.ts'
+import { fnv1a, seededRandom } from '../../shared/hash.ts'
 import { sleep } from '../sleep.ts'
-
-interface Pace {
-  /** Time to first token. */
-  firstTokenMs: number
-  /** Between chunks. */
-  chunkMs: number
-  /** Words per chunk. */
-  wordsPerChunk: [min: number, max: number]
-}
-
-const PACE: Record<ProviderId, Pace> = {
-  openai: { firstTokenMs: 700, chunkMs: 45, wordsPerChunk: [1, 3] },
-  anthropic: { firstTokenMs: 1100, chunkMs: 60, wordsPerChunk: [2, 5] },
-  gemini: { firstTokenMs: 200, chunkMs: 80, wordsPerChunk: [4, 9] },
-}
-
-/** FNV-1a: a stable seed from the prompt, so the same prompt always streams the same answer. */
-function hash(text: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
-
-function random(seed: number): () => number {
-  let state = seed || 1
-  return () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 2 ** 32
-  }
-}
+import { KINDS } from './kinds.ts'
+import type { ProviderDefinition } from './registry.ts'
+import type { AdapterFactory, ChatMessage, ProviderAdapter, StreamEvent } from './types.ts'
 
 function quote(message: string): string {
   const short = message.replace(/\s+/g, ' ').trim()
   return short.length > 160 ? `${short.slice(0, 160)}…` : short
 }
 
-/** The simulated answer of one provider to one prompt. */
-export function demoAnswer(provider: ProviderId, message: string, model: string): string {
-  const label = PROVIDERS[provider].label
-  const intro = `**Demo answer** from the simulated ${label} provider (\`${model}\`). No API key is configured, so nothing was sent to ${label}.`
-  const asked = `> ${quote(message)}`
-  const bodies: Record<ProviderId, string> = {
-    openai: [
-      'Here is how a real answer would arrive on this card:',
-      '',
-      '1. The request was stored and answered with **202** at once.',
-      '2. A background function called every provider in parallel.',
-      '3. Each provider wrote its own result blob while it streamed, and this page polled for it.',
-      '',
-      'Set `OPENAI_API_KEY` (or deploy with Netlify AI Gateway) to compare real models.',
-    ].join('\n'),
-    anthropic: [
-      'A few things worth knowing about this comparison:',
-      '',
-      '- Providers stream at different speeds, so cards fill at different times.',
-      '- A slow or failing provider never holds back the others.',
-      '- Results stay available for an hour at the same link.',
-      '',
-      '```ts',
-      "const res = await fetch('/api/ai/chat', { method: 'POST', body: JSON.stringify({ message: 'Hi' }) })",
-      'const { chatId } = await res.json() // then poll /api/ai/chat/<chatId>',
-      '```',
-    ].join('\n'),
-    gemini: [
-      'Short version: this is the demo mode that deploy previews and fresh clones run in.',
-      '',
-      '| Step | Where |',
-      '| --- | --- |',
-      '| Store the chat | `POST /api/ai/chat` |',
-      '| Call the providers | background function |',
-      '| Read partial results | `GET /api/ai/chat/<id>` |',
-      '',
-      'Add `GEMINI_API_KEY` to get a real Gemini answer here.',
-    ].join('\n'),
-  }
-  return `${intro}\n\n${asked}\n\n${bodies[provider]}\n`
+/** The simulated answer of one provider's model to a conversation (its own history only). */
+export function demoAnswer(provider: Pick<ProviderDefinition, 'kind' | 'label' | 'keyEnv'>, model: string, messages: readonly ChatMessage[]): string {
+  const { label } = provider
+  const asked = messages.at(-1)?.content ?? ''
+  const earlier = messages.filter((message) => message.role === 'assistant').length
+  const intro = `**Demo answer** from the simulated ${label} provider (\`${model}\`). No request was sent to ${label}.`
+  const memory = earlier
+    ? `This is a follow-up: I see my own ${earlier === 1 ? 'earlier answer' : `${earlier} earlier answers`} in this chat, and none of the other models'.`
+    : ''
+  const body = KINDS[provider.kind].demo.body({ label, keyEnv: provider.keyEnv[0] ?? 'an API key', variant: fnv1a(model) % 2 })
+  return [intro, `> ${quote(asked)}`, memory, body].filter(Boolean).join('\n\n') + '\n'
 }
-
 
 const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4))
 
-export function createDemoAdapter(provider: ProviderId, env: Env): ProviderAdapter {
+export function createDemoAdapter(provider: ProviderDefinition, env: Env): ProviderAdapter {
   const speed = Number(env.AI_CHAT_DEMO_SPEED) > 0 ? Number(env.AI_CHAT_DEMO_SPEED) : 1
-  const pace = PACE[provider]
+  const pace = KINDS[provider.kind].demo
   return {
-    id: provider,
+    id: provider.id,
     async *stream(call, { signal }): AsyncGenerator<StreamEvent> {
-      const full = demoAnswer(provider, call.message, call.model)
+      const full = demoAnswer(provider, call.model, call.messages)
       // Honour the token cap the way a real model does: stop early and say why.
       const limit = call.maxTokens * 4
       const text = full.length > limit ? full.slice(0, limit) : full
-      const next = random(hash(`${provider}\n${call.message}`))
+      const next = seededRandom(fnv1a(`${provider.id}\n${call.model}\n${call.messages.at(-1)?.content ?? ''}`))
+      // Models of one provider differ in pace: from 0.7× to 1.3× the provider's.
+      const modelPace = 0.7 + (fnv1a(call.model) % 61) / 100
       yield { type: 'model', model: call.model }
-      await sleep(pace.firstTokenMs / speed, signal)
+      await sleep((pace.firstTokenMs * modelPace) / speed, signal)
       const words = text.split(/(?<=\s)/)
       for (let i = 0; i < words.length; ) {
         const [min, max] = pace.wordsPerChunk
         const count = min + Math.floor(next() * (max - min + 1))
         yield { type: 'text', text: words.slice(i, i + count).join('') }
         i += count
-        if (i < words.length) await sleep(pace.chunkMs / speed, signal)
+        if (i < words.length) await sleep((pace.chunkMs * modelPace) / speed, signal)
       }
+      const input = (call.system ?? '') + call.messages.map((message) => message.content).join('\n')
       yield {
         type: 'finish',
         finishReason: text.length < full.length ? 'length' : 'stop',
-        usage: { inputTokens: estimateTokens((call.system ?? '') + call.message), outputTokens: estimateTokens(text) },
+        usage: { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) },
       }
     },
   }

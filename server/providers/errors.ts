@@ -1,6 +1,7 @@
 /** Turns whatever an SDK threw into a `ProviderError` with words a person understands. No key, header or stack survives. */
-import { PROVIDERS, type ProviderId } from '../../shared/catalogue.ts'
 import { redact } from '../log.ts'
+import { KINDS } from './kinds.ts'
+import type { ProviderDefinition } from './registry.ts'
 import { ProviderError } from './types.ts'
 
 function header(headers: unknown, name: string): string | null {
@@ -30,27 +31,15 @@ function upstreamDetail(error: unknown): string {
   return flat ? ` (${flat.slice(0, 200)})` : ''
 }
 
-const TYPE_TO_STATUS: Record<string, number> = {
-  overloaded_error: 529,
-  rate_limit_error: 429,
-  api_error: 500,
-  authentication_error: 401,
-  permission_error: 403,
-  invalid_request_error: 400,
-  not_found_error: 404,
-}
-
-export function toProviderError(provider: ProviderId, error: unknown): ProviderError {
+export function toProviderError(provider: Pick<ProviderDefinition, 'kind' | 'label' | 'keyEnv'>, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error
-  const label = PROVIDERS[provider].label
-  const e = error as { status?: unknown; headers?: unknown; name?: unknown; type?: unknown; error?: { type?: unknown; error?: { type?: unknown } } }
-  // Anthropic reports errors inside a running stream as an `error` event without an HTTP status.
-  const bodyType = [e?.type, e?.error?.error?.type, e?.error?.type].find((type): type is string => typeof type === 'string' && type in TYPE_TO_STATUS)
-  const status = typeof e?.status === 'number' ? e.status : bodyType ? TYPE_TO_STATUS[bodyType] : undefined
+  const { label } = provider
+  const e = error as { status?: unknown; headers?: unknown; name?: unknown }
+  const status = typeof e?.status === 'number' ? e.status : KINDS[provider.kind].errorStatus?.(error)
   const after = retryAfterMs(e?.headers)
 
   if (status === 401 || status === 403) {
-    return new ProviderError('auth', `${label} refused the API key (${status}). Check ${PROVIDERS[provider].keyEnv.join(' or ')}.`, false, status)
+    return new ProviderError('auth', `${label} refused the API key (${status}). Check ${provider.keyEnv.join(' or ')}.`, false, status)
   }
   if (status === 429) {
     const wait = after ? `in ${Math.ceil(after / 1000)} s` : 'in a minute'

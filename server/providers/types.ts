@@ -1,12 +1,19 @@
 /** The one contract every provider adapter implements. */
-import type { ProviderId } from '../../shared/catalogue.ts'
-import type { ChatRecord } from '../../shared/types.ts'
 import type { FinishReason, ProviderErrorCode, Usage } from '../../shared/types.ts'
+import type { ChatRecord } from '../records.ts'
+import type { ProviderDefinition } from './registry.ts'
 
-/** What one provider is asked (the chat's stored parameters for it). */
+/** One message of a conversation as a participant sees it: the user's, or its own earlier answer. */
+export interface ChatMessage {
+  role: 'user' | 'assistant'
+  content: string
+}
+
+/** What one participant is asked (its stored parameters and its own history). */
 export interface ProviderCall {
   model: string
-  message: string
+  /** Alternating user / assistant messages, starting and ending with the user's. */
+  messages: ChatMessage[]
   system?: string
   temperature?: number
   maxTokens: number
@@ -16,10 +23,11 @@ export type StreamEvent =
   | { type: 'text'; text: string }
   /** The model that actually serves the answer, as the API names it. */
   | { type: 'model'; model: string }
+  /** `usage` is absent when the API sent none (never invented). */
   | { type: 'finish'; finishReason: FinishReason; usage?: Usage }
 
 export interface ProviderAdapter {
-  readonly id: ProviderId
+  readonly id: string
   /**
    * Streams one answer. Ends with a `finish` event; a stream that ends without one was cut.
    * Aborting `signal` stops the call; the adapter then throws the signal's reason.
@@ -45,5 +53,17 @@ export class ProviderError extends Error {
   }
 }
 
-/** Makes the adapter that answers one provider of one chat. */
-export type AdapterFactory = (provider: ProviderId, chat: ChatRecord) => ProviderAdapter
+/** Makes the adapter that answers one participant's provider in one chat. */
+export type AdapterFactory = (provider: ProviderDefinition, chat: ChatRecord) => ProviderAdapter
+
+/** How the demo mode imitates a provider kind: its pace and the body of its answers. */
+export interface DemoStyle {
+  /** Time to first token. */
+  firstTokenMs: number
+  /** Between chunks. */
+  chunkMs: number
+  /** Words per chunk. */
+  wordsPerChunk: [min: number, max: number]
+  /** The Markdown body of a simulated answer (after a shared intro). `variant` differs per model. */
+  body(context: { label: string; keyEnv: string; variant: number }): string
+}

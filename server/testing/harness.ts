@@ -1,9 +1,12 @@
 /**
  * Everything an API test needs: a real BlobsServer, the functions on the in-process platform,
- * and msw playing the three providers. Provider keys are set to test values that must never leak.
+ * and msw playing the providers. Provider keys are set to test values that must never leak. The
+ * server's log lines are captured (`logs`) and also printed, which vitest shows only for a failing
+ * test (`silent: 'passed-only'`).
  */
 import { http, passthrough, type HttpHandler } from 'msw'
 import { setupServer } from 'msw/node'
+import { setLogSink } from '../log.ts'
 import { startBlobs, type TestBlobs } from './blobs.ts'
 import { FakeProviders } from './fake-providers.ts'
 import { createPlatform, type Platform } from './platform.ts'
@@ -27,6 +30,8 @@ export const TEST_ENV: Record<string, string | undefined> = {
   AI_CHAT_ACCESS_TOKEN: undefined,
   AI_CHAT_RETRY_BASE_MS: '20',
   AI_CHAT_MAX_ACTIVE_PER_IP: '1000',
+  AI_CHAT_PRICES: undefined,
+  AI_CHAT_MAX_PARTICIPANTS: undefined,
 }
 
 export interface ApiAnswer<T = any> {
@@ -36,6 +41,9 @@ export interface ApiAnswer<T = any> {
 }
 
 export interface Harness {
+  /** Log lines the server wrote since the harness started (or the last `clearLogs`). */
+  logs: string[]
+  clearLogs(): void
   blobs: TestBlobs
   providers: FakeProviders
   platform: Platform
@@ -43,14 +51,16 @@ export interface Harness {
   api<T = any>(path: string, init?: RequestInit & { json?: unknown }): Promise<ApiAnswer<T>>
   /** Posts a chat and returns its id. */
   startChat(body?: unknown): Promise<string>
-  /** Polls the status until the chat is final. */
+  /** Reads the status until `until` holds (each read is a real request; no fixed sleeps but a 20 ms pause). */
+  pollUntil(chatId: string, until: (doc: any) => boolean, timeoutMs?: number): Promise<any>
+  /** Polls the status until the chat (its latest turn) is final. */
   waitForFinal(chatId: string, timeoutMs?: number): Promise<any>
   use(...handlers: HttpHandler[]): void
   setEnv(env: Record<string, string | undefined>): void
   close(): Promise<void>
 }
 
-export async function createHarness(env: Record<string, string | undefined> = {}): Promise<Harness> {
+export async function createHarness(env: Record<string, string | undefined> = {}, options: { setup?: (providers: FakeProviders) => void } = {}): Promise<Harness> {
   const saved = new Map<string, string | undefined>()
   const setEnv = (vars: Record<string, string | undefined>) => {
     for (const [name, value] of Object.entries(vars)) {
@@ -61,8 +71,14 @@ export async function createHarness(env: Record<string, string | undefined> = {}
   }
   setEnv({ ...TEST_ENV, ...env })
 
+  const logs: string[] = []
+  setLogSink((level, line) => {
+    logs.push(line)
+    ;(level === 'error' ? console.error : level === 'warn' ? console.warn : console.log)(line)
+  })
   const blobs = await startBlobs()
   const providers = new FakeProviders()
+  options.setup?.(providers)
   const platform = createPlatform()
   const server = setupServer(
     ...providers.handlers(),
@@ -89,7 +105,20 @@ export async function createHarness(env: Record<string, string | undefined> = {}
     return { status: response.status, headers: response.headers, body: body as any }
   }
 
+  const pollUntil: Harness['pollUntil'] = async (chatId, until, timeoutMs = 10_000) => {
+    const end = Date.now() + timeoutMs
+    for (;;) {
+      const answer = await api(`/api/ai/chat/${chatId}`)
+      if (answer.status !== 200) throw new Error(`status answered ${answer.status}: ${JSON.stringify(answer.body)}`)
+      if (until(answer.body)) return answer.body
+      if (Date.now() > end) throw new Error(`chat ${chatId}: condition not reached after ${timeoutMs} ms: ${JSON.stringify(answer.body.results)}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
   return {
+    logs,
+    clearLogs: () => void logs.splice(0),
     blobs,
     providers,
     platform,
@@ -101,20 +130,13 @@ export async function createHarness(env: Record<string, string | undefined> = {}
       if (answer.status !== 202) throw new Error(`POST answered ${answer.status}: ${JSON.stringify(answer.body)}`)
       return answer.body.chatId as string
     },
-    async waitForFinal(chatId, timeoutMs = 10_000) {
-      const until = Date.now() + timeoutMs
-      for (;;) {
-        const answer = await api(`/api/ai/chat/${chatId}`)
-        if (answer.status !== 200) throw new Error(`status answered ${answer.status}: ${JSON.stringify(answer.body)}`)
-        if (answer.body.status === 'completed' || answer.body.status === 'failed') return answer.body
-        if (Date.now() > until) throw new Error(`chat ${chatId} not final after ${timeoutMs} ms: ${JSON.stringify(answer.body.results)}`)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
-    },
+    pollUntil,
+    waitForFinal: (chatId, timeoutMs) => pollUntil(chatId, (doc) => doc.status === 'completed' || doc.status === 'failed', timeoutMs),
     async close() {
       await platform.settle()
       server.close()
       await blobs.stop()
+      setLogSink(undefined)
       for (const [name, value] of saved) {
         if (value === undefined) delete process.env[name]
         else process.env[name] = value

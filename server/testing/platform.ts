@@ -6,7 +6,12 @@
 import type { Config, Context } from '@netlify/functions'
 import * as chat from '../../netlify/functions/ai-chat.mts'
 import * as status from '../../netlify/functions/ai-chat-status.mts'
-import * as actions from '../../netlify/functions/ai-chat-actions.mts'
+import * as messages from '../../netlify/functions/ai-chat-messages.mts'
+import * as cancel from '../../netlify/functions/ai-chat-cancel.mts'
+import * as retry from '../../netlify/functions/ai-chat-retry.mts'
+import * as pick from '../../netlify/functions/ai-chat-pick.mts'
+import * as exportChat from '../../netlify/functions/ai-chat-export.mts'
+import * as openapi from '../../netlify/functions/openapi.mts'
 import * as models from '../../netlify/functions/ai-models.mts'
 import * as health from '../../netlify/functions/health.mts'
 import * as cleanup from '../../netlify/functions/ai-chat-cleanup.mts'
@@ -24,7 +29,12 @@ export interface PlatformFunction {
 export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat', module: chat as Module },
   { name: 'ai-chat-status', module: status as Module },
-  { name: 'ai-chat-actions', module: actions as Module },
+  { name: 'ai-chat-messages', module: messages as Module },
+  { name: 'ai-chat-cancel', module: cancel as Module },
+  { name: 'ai-chat-retry', module: retry as Module },
+  { name: 'ai-chat-pick', module: pick as Module },
+  { name: 'ai-chat-export', module: exportChat as Module },
+  { name: 'openapi', module: openapi as Module },
   { name: 'ai-models', module: models as Module },
   { name: 'health', module: health as Module },
   { name: 'ai-chat-cleanup', module: cleanup as Module },

@@ -4,7 +4,10 @@
  * Shapes follow recorded streams (see server/providers/__fixtures__). Used by the msw fakes in
  * tests and by the benchmark's fake provider server.
  */
-import type { ProviderId } from '../../shared/catalogue.ts'
+import type { ProviderKind } from '../../shared/catalogue.ts'
+
+/** The three wire formats (every OpenAI-compatible server speaks `openai`'s). */
+export type Wire = ProviderKind
 
 export interface FakeReply {
   /** Answer with this HTTP error instead of a stream. */
@@ -21,6 +24,8 @@ export interface FakeReply {
   chunkMs?: number
   finish?: 'stop' | 'length' | 'content_filter'
   usage?: { inputTokens: number; outputTokens: number }
+  /** Send no usage at all (some OpenAI-compatible servers do not). */
+  noUsage?: boolean
   /** The model the API reports. */
   model?: string
   /** Break the connection after this many deltas (a stream cut mid-way). */
@@ -31,13 +36,13 @@ export interface FakeReply {
   hang?: boolean
 }
 
-const FINISH: Record<ProviderId, Record<NonNullable<FakeReply['finish']>, string>> = {
+const FINISH: Record<Wire, Record<NonNullable<FakeReply['finish']>, string>> = {
   openai: { stop: 'stop', length: 'length', content_filter: 'content_filter' },
   anthropic: { stop: 'end_turn', length: 'max_tokens', content_filter: 'refusal' },
   gemini: { stop: 'STOP', length: 'MAX_TOKENS', content_filter: 'SAFETY' },
 }
 
-const DEFAULT_MODEL: Record<ProviderId, string> = {
+const DEFAULT_MODEL: Record<Wire, string> = {
   openai: 'gpt-5-mini-2025-08-07',
   anthropic: 'claude-sonnet-4-6',
   gemini: 'gemini-2.5-flash',
@@ -46,7 +51,7 @@ const DEFAULT_MODEL: Record<ProviderId, string> = {
 const sse = (data: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`
 
 /** The SSE frames of a reply, split into: frames before the first delta, one frame per delta, frames after. */
-export function frames(provider: ProviderId, reply: FakeReply): { head: string[]; deltas: string[]; tail: string[] } {
+export function frames(provider: Wire, reply: FakeReply): { head: string[]; deltas: string[]; tail: string[] } {
   const chunks = reply.chunks ?? []
   const model = reply.model ?? DEFAULT_MODEL[provider]
   const usage = reply.usage ?? { inputTokens: 12, outputTokens: Math.max(1, Math.ceil(chunks.join('').length / 4)) }
@@ -59,7 +64,7 @@ export function frames(provider: ProviderId, reply: FakeReply): { head: string[]
       deltas: chunks.map((text) => chunk({ content: text }, null)),
       tail: [
         chunk({}, finish),
-        sse({ ...base, choices: [], usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } } }),
+        ...(reply.noUsage ? [] : [sse({ ...base, choices: [], usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } } })]),
         'data: [DONE]\n\n',
       ],
     }
@@ -93,7 +98,7 @@ export function frames(provider: ProviderId, reply: FakeReply): { head: string[]
 }
 
 /** The JSON error body each API sends with an HTTP error. */
-export function errorBody(provider: ProviderId, status: number): unknown {
+export function errorBody(provider: Wire, status: number): unknown {
   const message = status === 429 ? 'Rate limit reached' : status === 401 ? 'Invalid API key' : status === 529 ? 'Overloaded' : `Upstream error ${status}`
   if (provider === 'anthropic') {
     const type = status === 429 ? 'rate_limit_error' : status === 401 ? 'authentication_error' : status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error'
@@ -117,7 +122,7 @@ const forever = (signal?: AbortSignal) => new Promise<void>((resolve) => signal?
  * scripted pace. `onLastByte` fires when the final frame is handed over (for staleness figures).
  */
 export async function fakeResponse(
-  provider: ProviderId,
+  provider: Wire,
   reply: FakeReply,
   signal?: AbortSignal,
   hooks: { onFirstByte?: () => void; onLastByte?: () => void } = {},
@@ -167,7 +172,7 @@ export async function fakeResponse(
 }
 
 /** Which provider a request URL is for (by API shape, so any base URL works). */
-export function providerOfRequest(url: string): ProviderId | null {
+export function providerOfRequest(url: string): Wire | null {
   if (/\/chat\/completions$/.test(new URL(url).pathname)) return 'openai'
   if (/\/messages$/.test(new URL(url).pathname)) return 'anthropic'
   if (/:streamGenerateContent$/.test(new URL(url).pathname)) return 'gemini'

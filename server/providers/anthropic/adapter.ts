@@ -1,8 +1,7 @@
 /** Anthropic Messages, streamed (`message_start` … `message_stop` events). */
-import type { FinishReason } from '../../shared/types.ts'
-import type { Env } from '../../shared/catalogue.ts'
-import { providerKey } from '../settings.ts'
-import type { ProviderAdapter, StreamEvent } from './types.ts'
+import type { FinishReason } from '../../../shared/types.ts'
+import type { ProviderDefinition } from '../registry.ts'
+import type { ProviderAdapter, StreamEvent } from '../types.ts'
 
 export function mapAnthropicStopReason(reason: string | null | undefined): FinishReason {
   if (reason === 'end_turn' || reason === 'stop_sequence') return 'stop'
@@ -11,17 +10,17 @@ export function mapAnthropicStopReason(reason: string | null | undefined): Finis
   return 'other'
 }
 
-export function createAnthropicAdapter(env: Env): ProviderAdapter {
+export function createAnthropicAdapter(provider: ProviderDefinition): ProviderAdapter {
   return {
-    id: 'anthropic',
+    id: provider.id,
     async *stream(call, { signal }): AsyncGenerator<StreamEvent> {
       const { default: Anthropic } = await import('@anthropic-ai/sdk')
-      const client = new Anthropic({ apiKey: providerKey('anthropic', env), baseURL: env.ANTHROPIC_BASE_URL || undefined, maxRetries: 0 })
+      const client = new Anthropic({ apiKey: provider.apiKey, baseURL: provider.baseUrl, maxRetries: 0 })
       const stream = await client.messages.create(
         {
           model: call.model,
           max_tokens: call.maxTokens,
-          messages: [{ role: 'user', content: call.message }],
+          messages: call.messages,
           stream: true,
           ...(call.system ? { system: call.system } : {}),
           ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),

@@ -1,8 +1,7 @@
 /** Google Gemini `streamGenerateContent` (SSE), through @google/genai. */
-import type { FinishReason } from '../../shared/types.ts'
-import type { Env } from '../../shared/catalogue.ts'
-import { providerKey } from '../settings.ts'
-import type { ProviderAdapter, StreamEvent } from './types.ts'
+import type { FinishReason, Usage } from '../../../shared/types.ts'
+import type { ProviderDefinition } from '../registry.ts'
+import type { ProviderAdapter, StreamEvent } from '../types.ts'
 
 const SAFETY = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE'])
 
@@ -13,17 +12,17 @@ export function mapGeminiFinishReason(reason: string | null | undefined): Finish
   return 'other'
 }
 
-export function createGeminiAdapter(env: Env): ProviderAdapter {
+export function createGeminiAdapter(provider: ProviderDefinition): ProviderAdapter {
   return {
-    id: 'gemini',
+    id: provider.id,
     async *stream(call, { signal }): AsyncGenerator<StreamEvent> {
       const { GoogleGenAI } = await import('@google/genai')
-      const baseUrl = env.GOOGLE_GEMINI_BASE_URL?.trim()
       // The SDK retries nothing unless `retryOptions` is set; the runner retries before the first byte.
-      const ai = new GoogleGenAI({ apiKey: providerKey('gemini', env), ...(baseUrl ? { httpOptions: { baseUrl } } : {}) })
+      const ai = new GoogleGenAI({ apiKey: provider.apiKey, ...(provider.baseUrl ? { httpOptions: { baseUrl: provider.baseUrl } } : {}) })
       const stream = await ai.models.generateContentStream({
         model: call.model,
-        contents: call.message,
+        // Gemini calls the assistant `model`.
+        contents: call.messages.map((message) => ({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] })),
         config: {
           abortSignal: signal,
           maxOutputTokens: call.maxTokens,
@@ -32,7 +31,7 @@ export function createGeminiAdapter(env: Env): ProviderAdapter {
         },
       })
       let finishReason: FinishReason | undefined
-      let usage: { inputTokens: number; outputTokens: number } | undefined
+      let usage: Usage | undefined
       let model: string | undefined
       for await (const chunk of stream) {
         if (chunk.modelVersion && chunk.modelVersion !== model) yield { type: 'model', model: (model = chunk.modelVersion) }

@@ -1,8 +1,10 @@
-/** OpenAI Chat Completions, streamed (`chat.completion.chunk` events, usage in the last chunk). */
-import type { FinishReason } from '../../shared/types.ts'
-import type { Env } from '../../shared/catalogue.ts'
-import { providerKey } from '../settings.ts'
-import type { ProviderAdapter, StreamEvent } from './types.ts'
+/**
+ * OpenAI Chat Completions, streamed (`chat.completion.chunk` events, usage in the last chunk). The
+ * same adapter speaks to every OpenAI-compatible server (Ollama, OpenRouter, Groq, vLLM, LM Studio).
+ */
+import type { FinishReason, Usage } from '../../../shared/types.ts'
+import type { ProviderDefinition } from '../registry.ts'
+import type { ProviderAdapter, StreamEvent } from '../types.ts'
 
 export function mapOpenAIFinishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'stop') return 'stop'
@@ -11,29 +13,37 @@ export function mapOpenAIFinishReason(reason: string | null | undefined): Finish
   return 'other'
 }
 
-export function createOpenAIAdapter(env: Env): ProviderAdapter {
+/** A 400 that blames `stream_options`: some compatible servers do not know it. */
+function rejectsStreamOptions(error: unknown): boolean {
+  const e = error as { status?: unknown; message?: unknown }
+  return e?.status === 400 && typeof e.message === 'string' && /stream_options/i.test(e.message)
+}
+
+export function createOpenAIAdapter(provider: ProviderDefinition): ProviderAdapter {
   return {
-    id: 'openai',
+    id: provider.id,
     async *stream(call, { signal }): AsyncGenerator<StreamEvent> {
       const { default: OpenAI } = await import('openai')
-      // Retries are the runner's (before the first byte only); the SDK must not multiply them.
-      const client = new OpenAI({ apiKey: providerKey('openai', env), baseURL: env.OPENAI_BASE_URL || undefined, maxRetries: 0 })
-      const stream = await client.chat.completions.create(
-        {
-          model: call.model,
-          messages: [
-            ...(call.system ? [{ role: 'system' as const, content: call.system }] : []),
-            { role: 'user' as const, content: call.message },
-          ],
-          stream: true,
-          stream_options: { include_usage: true },
-          max_completion_tokens: call.maxTokens,
-          ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
-        },
-        { signal },
-      )
+      // Retries are the runner's (before the first byte only); the SDK must not multiply them. A
+      // compatible server without a key (a local Ollama) still gets a placeholder: the SDK wants one.
+      const client = new OpenAI({ apiKey: provider.apiKey ?? (provider.compatible ? 'none' : undefined), baseURL: provider.baseUrl, maxRetries: 0 })
+      const body = {
+        model: call.model,
+        messages: [...(call.system ? [{ role: 'system' as const, content: call.system }] : []), ...call.messages],
+        stream: true as const,
+        // Compatible servers (Ollama among them) may ignore `max_completion_tokens`; all know `max_tokens`.
+        ...(provider.compatible ? { max_tokens: call.maxTokens } : { max_completion_tokens: call.maxTokens }),
+        ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+      }
+      let stream
+      try {
+        stream = await client.chat.completions.create({ ...body, stream_options: { include_usage: true } }, { signal })
+      } catch (error) {
+        if (!provider.compatible || !rejectsStreamOptions(error)) throw error
+        stream = await client.chat.completions.create(body, { signal })
+      }
       let finishReason: FinishReason | undefined
-      let usage: { inputTokens: number; outputTokens: number } | undefined
+      let usage: Usage | undefined
       let model: string | undefined
       for await (const chunk of stream) {
         if (chunk.model && chunk.model !== model) yield { type: 'model', model: (model = chunk.model) }
