@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // Log lines (the server logs JSON) are shown for failing tests only; a green run fits on a screen.
+    silent: 'passed-only',
+    reporters: process.env.CI ? [['default', { summary: false }]] : ['default'],
     projects: [
       {
         extends: true,

@@ -24,9 +24,23 @@ export function createOpenAIAdapter(provider: ProviderDefinition): ProviderAdapt
     id: provider.id,
     async *stream(call, { signal }): AsyncGenerator<StreamEvent> {
       const { default: OpenAI } = await import('openai')
-      // Retries are the runner's (before the first byte only); the SDK must not multiply them. A
-      // compatible server without a key (a local Ollama) still gets a placeholder: the SDK wants one.
-      const client = new OpenAI({ apiKey: provider.apiKey ?? (provider.compatible ? 'none' : undefined), baseURL: provider.baseUrl, maxRetries: 0 })
+      // Retries are the runner's (before the first byte only); the SDK must not multiply them.
+      const client = new OpenAI(
+        provider.compatible
+          ? {
+              // Nothing of OpenAI's own settings (OPENAI_API_KEY, _ORG_ID, _PROJECT_ID, _ADMIN_KEY)
+              // may reach another server. Without a key (a local Ollama), no Authorization header
+              // is sent at all: the SDK wants a key, so it gets a placeholder that is then removed.
+              apiKey: provider.apiKey ?? 'unused',
+              adminAPIKey: null,
+              organization: null,
+              project: null,
+              baseURL: provider.baseUrl,
+              maxRetries: 0,
+              ...(provider.apiKey ? {} : { defaultHeaders: { authorization: null } }),
+            }
+          : { apiKey: provider.apiKey, baseURL: provider.baseUrl, maxRetries: 0 },
+      )
       const body = {
         model: call.model,
         messages: [...(call.system ? [{ role: 'system' as const, content: call.system }] : []), ...call.messages],
