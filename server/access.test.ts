@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { chatPrefix } from '../shared/keys.ts'
+import { metaPrefix } from './keys.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 
 let h: Harness
@@ -90,7 +90,7 @@ describe('running chats per client IP (AI_CHAT_MAX_ACTIVE_PER_IP)', () => {
     const retry = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { provider: 'openai' }, headers: ip('203.0.113.9') })
     expect(retry.status).toBe(429)
     expect(retry.body.error.code).toBe('rate_limited')
-    expect(await h.blobs.keys(`${chatPrefix(failed.body.chatId)}retries/`)).toEqual([])
+    expect(await h.blobs.keys(`${metaPrefix(failed.body.chatId)}retries/`)).toEqual([])
     for (const r of running) await h.waitForFinal(r.body.chatId)
     const later = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { provider: 'openai' }, headers: ip('203.0.113.9') })
     expect(later.status).toBe(202)

@@ -5,11 +5,14 @@
  *
  * The local blob server (`npm start`, tests) can answer a listing with blobs missing: it walks the
  * folders, and a file renamed away under it (every write goes through a temporary file) ends the
- * walk early with what it found so far. Blobs are only ever added to a chat while it lives, so two
- * listings merged are a better picture than one; `listChat(…, { passes: 2 })` is used where a
- * missing blob would do harm (the runner, and a reader about to call a chat final).
+ * walk early with what it found so far, 200 all the same. Results are rewritten all the time while
+ * they stream; everything else (turns, markers, picks) lives under `meta/` and is rarely written, so
+ * a listing of `meta/` alone is not cut short by a streaming answer. Where a missing turn or marker
+ * would do harm (the runner; a reader about to call a chat final, or about to show less than its
+ * caller has seen), `meta/` is listed once more and merged in (`withMeta`). A result missing from a
+ * listing costs only a direct read (status-reader.ts). On Netlify a listing is complete.
  */
-import { chatPrefix, parseChatKey } from './keys.ts'
+import { chatPrefix, metaPrefix, parseChatKey } from './keys.ts'
 import type { ChatStore, ListedBlob } from './store.ts'
 
 export interface ChatListing {
@@ -77,13 +80,14 @@ export function readListing(chatId: string, blobs: readonly ListedBlob[]): ChatL
   return listing
 }
 
-/** Lists a chat's blobs; with `passes: 2`, twice (one after the other), merged: see the module comment. */
-export async function listChat(store: ChatStore, chatId: string, options: { passes?: 1 | 2 } = {}): Promise<ChatListing> {
-  const first = await store.list(chatPrefix(chatId))
-  if ((options.passes ?? 1) === 1) return readListing(chatId, first)
-  const second = await store.list(chatPrefix(chatId))
-  // The later listing's ETags are the newer ones; a key only the first one saw is kept.
-  const merged = new Map(first.map((blob) => [blob.key, blob]))
-  for (const blob of second) merged.set(blob.key, blob)
+/** Lists a chat's blobs (one list): see the module comment. */
+export async function listChat(store: ChatStore, chatId: string): Promise<ChatListing> {
+  return readListing(chatId, await store.list(chatPrefix(chatId)))
+}
+
+/** A listing with `meta/` listed once more and merged in: every key either saw, with the later ETag. */
+export async function withMeta(store: ChatStore, chatId: string, listing: ChatListing): Promise<ChatListing> {
+  const merged = new Map(listing.blobs.map((blob) => [blob.key, blob]))
+  for (const blob of await store.list(metaPrefix(chatId))) merged.set(blob.key, blob)
   return readListing(chatId, [...merged.values()])
 }

@@ -24,9 +24,9 @@ const chatId = '3f0c2a9e-5d1b-4c7a-9e2f-8a6b4c3d2e1f'
 describe('blob keys', () => {
   it('are leaves only, sharded by the chat id', () => {
     expect(requestKey(chatId)).toBe(`chats/3/f/${chatId}/request`)
-    expect(turnKey(chatId, 2)).toBe(`chats/3/f/${chatId}/turns/2`)
+    expect(turnKey(chatId, 2)).toBe(`chats/3/f/${chatId}/meta/turns/2`)
     expect(resultKey(chatId, 1, 'openai-2', 3)).toBe(`chats/3/f/${chatId}/results/1/openai-2.3`)
-    expect(pickKey(chatId, 4)).toBe(`chats/3/f/${chatId}/picks/4`)
+    expect(pickKey(chatId, 4)).toBe(`chats/3/f/${chatId}/meta/picks/4`)
     const all = [requestKey(chatId), turnKey(chatId, 2), resultKey(chatId, 1, 'a', 1), retryKey(chatId, 1, 'a', 2), pickKey(chatId, 1)]
     for (const key of all) for (const other of all) expect(other.startsWith(`${key}/`)).toBe(false)
   })
@@ -60,7 +60,7 @@ describe('blob keys', () => {
   it('parse everything else under a chat as nothing (e.g. the local blob server\'s temporary files)', () => {
     expect(parseChatKey(chatId, `${chatPrefix(chatId)}results/1/.tmp123`)).toBeNull()
     expect(parseChatKey(chatId, `${chatPrefix(chatId)}results/1/Upper.1`)).toBeNull()
-    expect(parseChatKey(chatId, `${chatPrefix(chatId)}turns/1`)).toBeNull()
+    expect(parseChatKey(chatId, `${chatPrefix(chatId)}meta/turns/1`)).toBeNull()
     expect(parseChatKey(chatId, `${chatPrefix(chatId)}request`)).toEqual({ kind: 'request' })
     expect(chatIdOfKey(resultKey(chatId, 1, 'a', 1))).toBe(chatId)
     expect(chatIdOfKey('clients/x/slots/0')).toBeNull()

@@ -3,13 +3,13 @@
  * rest on. Nothing else writes a key by hand.
  *
  * ```
- * chats/<c1>/<c2>/<chatId>/request                          the chat (turn 1), written once by the POST
- * chats/…/<chatId>/turns/<n>                                turn n ≥ 2, written once by POST …/messages
- * chats/…/<chatId>/results/<n>/<participant>.<attempt>      one answer; written only by the run that claimed it
- * chats/…/<chatId>/retries/<n>/<participant>.<attempt>      asks for one more attempt (retry endpoint)
- * chats/…/<chatId>/cancels/<n>/<participant>.<attempt>      asks a run to stop (cancel endpoint)
- * chats/…/<chatId>/recoveries/<n>/<participant>.<attempt>   a status read re-triggered a silent run
- * chats/…/<chatId>/picks/<n>                                the user's pick of turn n (pick endpoint)
+ * chats/<c1>/<c2>/<chatId>/request                               the chat (turn 1), written once by the POST
+ * chats/…/<chatId>/results/<n>/<participant>.<attempt>           one answer; written only by the run that claimed it
+ * chats/…/<chatId>/meta/turns/<n>                                turn n ≥ 2, written once by POST …/messages
+ * chats/…/<chatId>/meta/retries/<n>/<participant>.<attempt>      asks for one more attempt (retry endpoint)
+ * chats/…/<chatId>/meta/cancels/<n>/<participant>.<attempt>      asks a run to stop (cancel endpoint)
+ * chats/…/<chatId>/meta/recoveries/<n>/<participant>.<attempt>   a status read re-triggered a silent run
+ * chats/…/<chatId>/meta/picks/<n>                                the user's pick of turn n (pick endpoint)
  * clients/<client>/slots/<i>                                per-client running-work slots (the cap)
  * clients/<client>/idempotency/<hash>                       a remembered answer to an Idempotency-Key
  * config/trigger-secret                                     the generated HMAC secret
@@ -17,6 +17,10 @@
  *
  * Keys are leaves only: the local blob server stores a key as a file, so no key may also be the
  * "folder" of another (`chats/<id>` next to `chats/<id>/…` makes the second write fail).
+ *
+ * Results, rewritten while they stream, are kept apart from everything else of a chat (`meta/`,
+ * rarely written): the local blob server's listing ends early when a file is renamed away under it
+ * (see chat-listing.ts), and a listing of `meta/` alone never walks into the folders being written.
  */
 import { CHAT_ID_PATTERN, PARTICIPANT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../shared/schema.ts'
 
@@ -66,11 +70,14 @@ export function chatPrefix(chatId: string): string {
 /** The chat blob: what was asked, of whom, with which parameters. Written once, by the POST. */
 export const requestKey = (chatId: string) => `${chatPrefix(chatId)}request`
 
+/** Prefix of a chat's turns, markers and picks: everything but the chat blob and the results. */
+export const metaPrefix = (chatId: string) => `${chatPrefix(chatId)}meta/`
+
 /** A later turn's blob (turn 1 is the chat blob). */
 export function turnKey(chatId: string, turn: number): string {
   assertTurn(turn)
   if (turn === 1) throw new Error('Turn 1 lives in the chat blob.')
-  return `${chatPrefix(chatId)}turns/${turn}`
+  return `${metaPrefix(chatId)}turns/${turn}`
 }
 
 /** The kinds of per-attempt blobs, each in its own folder. */
@@ -80,7 +87,7 @@ export type AttemptKind = 'results' | 'retries' | 'cancels' | 'recoveries'
 export function attemptKey(kind: AttemptKind, chatId: string, turn: number, participant: string, attempt: number): string {
   assertTurn(turn)
   assertAttempt(participant, attempt)
-  return `${chatPrefix(chatId)}${kind}/${turn}/${participant}.${attempt}`
+  return `${kind === 'results' ? chatPrefix(chatId) : metaPrefix(chatId)}${kind}/${turn}/${participant}.${attempt}`
 }
 
 export const resultKey = (chatId: string, turn: number, participant: string, attempt: number) => attemptKey('results', chatId, turn, participant, attempt)
@@ -91,13 +98,13 @@ export const recoveryKey = (chatId: string, turn: number, participant: string, a
 /** Prefix of one turn's cancel markers, watched by a running turn. */
 export function cancelsPrefix(chatId: string, turn: number): string {
   assertTurn(turn)
-  return `${chatPrefix(chatId)}cancels/${turn}/`
+  return `${metaPrefix(chatId)}cancels/${turn}/`
 }
 
 /** The user's pick of a turn (a later pick replaces it; a delete clears it). */
 export function pickKey(chatId: string, turn: number): string {
   assertTurn(turn)
-  return `${chatPrefix(chatId)}picks/${turn}`
+  return `${metaPrefix(chatId)}picks/${turn}`
 }
 
 /** Everything stored for one client (an HMAC of its IP; the IP itself is never stored). */
@@ -114,8 +121,8 @@ export type ChatKey =
   | { kind: 'pick'; turn: number }
   | { kind: AttemptKind; turn: number; participant: string; attempt: number }
 
-const ATTEMPT_KEY = /^(results|retries|cancels|recoveries)\/(\d{1,4})\/([^/.]+)\.(\d{1,4})$/
-const TURN_KEY = /^(turns|picks)\/(\d{1,4})$/
+const ATTEMPT_KEY = /^(results|meta\/retries|meta\/cancels|meta\/recoveries)\/(\d{1,4})\/([^/.]+)\.(\d{1,4})$/
+const TURN_KEY = /^meta\/(turns|picks)\/(\d{1,4})$/
 
 /**
  * What a key under a chat's prefix is, or null for anything else (the local blob server can list
@@ -139,7 +146,7 @@ export function parseChatKey(chatId: string, key: string): ChatKey | null {
   const participant = match[3]!
   const attempt = Number(match[4])
   if (turn < 1 || attempt < 1 || !isParticipantId(participant)) return null
-  return { kind: match[1] as AttemptKind, turn, participant, attempt }
+  return { kind: match[1]!.replace('meta/', '') as AttemptKind, turn, participant, attempt }
 }
 
 /** The chat a blob key belongs to, or null for a key outside `chats/`. */

@@ -174,32 +174,6 @@ describe('idempotent delivery', () => {
   })
 })
 
-describe('cancel', () => {
-  it('stops a streaming provider, aborts its call and keeps its text', async () => {
-    h.providers.script('openai', { chunks: ['Kept ', 'text'], hangAfter: 1 })
-    const chat = await newChat({ openai: 'gpt-4.1' })
-    const running = run(chat.chatId)
-    for (let i = 0; i < 100; i++) {
-      if ((await result(chat.chatId, 'openai'))?.status === 'streaming') break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    await h.blobs.store.setJSON(cancelKey(chat.chatId, 1, 'openai', 1), { at: new Date().toISOString() }, { onlyIfNew: true })
-    await running
-    const stored = (await result(chat.chatId, 'openai'))!
-    expect(stored).toMatchObject({ status: 'cancelled', ok: false, text: 'Kept ' })
-    // The hanging call was aborted (it would otherwise have run into the timeout as an error).
-    expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
-  })
-
-  it('a provider cancelled before it started is never called', async () => {
-    const chat = await newChat({ gemini: 'gemini-2.5-flash' })
-    await h.blobs.store.setJSON(cancelKey(chat.chatId, 1, 'gemini', 1), { at: new Date().toISOString() }, { onlyIfNew: true })
-    await run(chat.chatId)
-    expect((await result(chat.chatId, 'gemini'))!.status).toBe('cancelled')
-    expect(h.providers.callsOf('gemini')).toHaveLength(0)
-  })
-})
-
 describe('participants', () => {
   it('two models of one provider and one of another stream at once into three blobs, one call each with its model', async () => {
     h.providers.script('openai/gpt-5', { chunks: ['Big ', 'model.'], chunkMs: 30 })

@@ -6,7 +6,7 @@
  */
 import type { Env } from '../shared/catalogue.ts'
 import type { ResultError } from '../shared/types.ts'
-import { latestAttempt, listChat, type ChatListing } from './chat-listing.ts'
+import { latestAttempt, listChat, withMeta, type ChatListing } from './chat-listing.ts'
 import { loadTurn } from './chats.ts'
 import { claimResult } from './claim.ts'
 import { conversationOf, type PastTurn } from './history.ts'
@@ -245,8 +245,8 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
   const chat = await store.getJSON<ChatRecord>(requestKey(chatId))
   if (!chat) return { chatId, found: false, outcomes: {} }
 
-  // Two listings merged: a participant or turn missing from a listing would not be run at all.
-  const listing = await listChat(store, chatId, { passes: 2 })
+  // With `meta/` listed again: a turn or retry missing from a listing would not be run at all.
+  const listing = await withMeta(store, chatId, await listChat(store, chatId))
   const turn = await loadTurn(store, chat, Math.max(listing.latestTurn, options.turn ?? 1))
   if (!turn) return { chatId, found: false, outcomes: {} }
   const attempts = Object.fromEntries(turn.participants.map((id) => [id, latestAttempt(listing, turn.turn, id)]))

@@ -8,7 +8,7 @@
  */
 import { chatStatus, completedAt, isTurnFinal, queuedResult, totalCost } from '../shared/status.ts'
 import { isFinal, type ProviderResult, type StatusDocument, type Turn } from '../shared/types.ts'
-import { attemptRef, latestAttempt, listChat, type ChatListing } from './chat-listing.ts'
+import { attemptRef, latestAttempt, listChat, withMeta, type ChatListing } from './chat-listing.ts'
 import { expiredError, loadChat, loadTurn } from './chats.ts'
 import { pickKey, resultKey } from './keys.ts'
 import type { ChatRecord, StoredResult, TurnView } from './records.ts'
@@ -245,8 +245,12 @@ export async function currentDocument(store: ChatStore, chatId: string, options:
   let snapshot = await readSnapshot(store, chatId, options)
   let document = documentOf(snapshot, await review(snapshot))
   const shown = decodeVersion(document.version)!
-  if (isTurnFinal(document.status) || (options.seen && isBehind(shown, options.seen))) {
-    const listing = await listChat(store, chatId, { passes: 2 })
+  const { seen } = options
+  // Worth a second look: a chat about to be called final (unless the caller already knows it so),
+  // or a picture behind what the caller has already seen.
+  const newlyFinal = isTurnFinal(document.status) && !(seen && stateOf(seen) === stateOf(shown))
+  if (newlyFinal || (seen && isBehind(shown, seen))) {
+    const listing = await withMeta(store, chatId, snapshot.listing)
     if (listingKey(listing) !== listingKey(snapshot.listing)) {
       snapshot = await readSnapshot(store, chatId, { ...options, listing, chat: snapshot.chat })
       document = documentOf(snapshot, await review(snapshot))

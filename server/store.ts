@@ -53,12 +53,13 @@ async function withKeyLock<T>(key: string, task: () => Promise<T>): Promise<T> {
 // The local blob server derives ETags from a file's mtime in whole milliseconds: two writes of one
 // key in the same millisecond would share an ETag and a change could go unseen. Keep same-key
 // writes from this process at least 2 ms apart (free on Netlify, where writes take longer anyway).
+// Measured on the monotonic clock (a wall clock can jump), and never more than the 2 ms themselves.
 const lastWriteAt = new Map<string, number>()
 async function spaceWrites(key: string): Promise<void> {
-  const wait = (lastWriteAt.get(key) ?? 0) + 2 - Date.now()
+  const wait = Math.min(2, (lastWriteAt.get(key) ?? -Infinity) + 2 - performance.now())
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   if (lastWriteAt.size > 2000) {
-    const cutoff = Date.now() - 1000
+    const cutoff = performance.now() - 1000
     for (const [k, at] of lastWriteAt) if (at < cutoff) lastWriteAt.delete(k)
   }
 }
@@ -98,7 +99,7 @@ export class ChatStore {
       try {
         result = await this.#store.setJSON(key, value, options)
       } finally {
-        lastWriteAt.set(key, Date.now())
+        lastWriteAt.set(key, performance.now())
       }
       // @netlify/blobs reports every answer but 412 to a conditional write as success, a 500 after
       // its own retries included; a real success carries the new ETag. Without one, look.

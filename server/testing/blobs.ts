@@ -28,7 +28,15 @@ export async function startBlobs(): Promise<TestBlobs> {
     directory,
     store,
     async keys(prefix = '') {
-      return (await new ChatStore().list(prefix)).map((blob) => blob.key).sort()
+      // The local blob server's listing can end early while a blob is being rewritten: list until
+      // two listings in a row agree.
+      const list = async () => (await new ChatStore().list(prefix)).map((blob) => blob.key).sort().join('\n')
+      let previous = await list()
+      for (;;) {
+        const next = await list()
+        if (next === previous) return next ? next.split('\n') : []
+        previous = next
+      }
     },
     async stop() {
       await server.stop()

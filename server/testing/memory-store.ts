@@ -6,9 +6,11 @@
 import type { Store } from '@netlify/blobs'
 import { ChatStore } from '../store.ts'
 
+// ETags are unique across every store of the process, as real ones are (readers cache by ETag).
+let version = 0
+
 export function memoryStore(): { store: ChatStore; blobs: Map<string, { text: string; etag: string }> } {
   const blobs = new Map<string, { text: string; etag: string }>()
-  let version = 0
   const fake = {
     async get(key: string, options?: { type?: string }) {
       const blob = blobs.get(key)
