@@ -22,7 +22,13 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['web/**/*.test.{ts,tsx}'],
           exclude: ['web/e2e/**'],
+          // The page tests clean up after themselves; one jsdom for all of them saves most of the time.
+          isolate: false,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', environment: 'node', include: ['cli/**/*.test.{js,ts}'] },
       },
       {
         extends: true,

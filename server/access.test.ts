@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { metaPrefix } from './keys.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 
@@ -21,16 +21,22 @@ describe('optional access token (AI_CHAT_ACCESS_TOKEN)', () => {
     ['GET', '/api/ai/chat/00000000-0000-4000-8000-000000000000'],
     ['POST', '/api/ai/chat/00000000-0000-4000-8000-000000000000/cancel'],
     ['POST', '/api/ai/chat/00000000-0000-4000-8000-000000000000/retry', { provider: 'openai' }],
+    ['POST', '/api/ai/chat/00000000-0000-4000-8000-000000000000/messages', { message: 'more' }],
+    ['POST', '/api/ai/chat/00000000-0000-4000-8000-000000000000/turns/1/pick', { participant: 'openai' }],
+    ['GET', '/api/ai/chat/00000000-0000-4000-8000-000000000000/export'],
+    ['GET', '/api/openapi.json'],
   ]
 
   it.each(routes)('%s %s answers 401 without the token and writes nothing', async (method, path, json) => {
+    await h.platform.settle()
+    const before = await h.blobs.keys()
     for (const authorization of [undefined, 'Bearer wrong-token', 'Basic bGV0LW1lLWlu', 'let-me-in-please']) {
       const answer = await h.api(path, { method, ...(json ? { json } : {}), headers: authorization ? { authorization } : {} })
       expect(answer.status).toBe(401)
       expect(answer.body.error.code).toBe('unauthorized')
       expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/)
     }
-    expect(await h.blobs.keys()).toEqual([])
+    expect(await h.blobs.keys()).toEqual(before)
   })
 
   it('lets a caller with the token use every route', async () => {
@@ -46,63 +52,81 @@ describe('optional access token (AI_CHAT_ACCESS_TOKEN)', () => {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
     expect((await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST', headers })).status).toBe(200)
+    expect((await h.api(`/api/ai/chat/${chatId}/export`, { headers })).status).toBe(200)
+    expect((await h.api('/api/openapi.json', { headers })).status).toBe(200)
   })
 })
 
-describe('running chats per client IP (AI_CHAT_MAX_ACTIVE_PER_IP)', () => {
-  beforeAll(() => h.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: '2' }))
+describe('running chats per client (AI_CHAT_MAX_ACTIVE_PER_IP)', () => {
+  beforeAll(() => h.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: '3' }))
   afterAll(() => h.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: '1000' }))
 
-  it('refuses a third running chat from one IP with 429 and Retry-After, accepts other IPs, and frees the slot when a chat ends', async () => {
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { delayMs: 700, chunks: ['slow'] })
-    const first = await h.api('/api/ai/chat', { json: { message: 'one' }, headers: ip('203.0.113.7') })
-    const second = await h.api('/api/ai/chat', { json: { message: 'two' }, headers: ip('203.0.113.7') })
-    expect([first.status, second.status]).toEqual([202, 202])
+  const post = (address: string, message = 'burst') => h.api('/api/ai/chat', { json: { message, models: { openai: 'gpt-4.1' } }, headers: ip(address) })
+  const cancelAll = async (ids: string[]) => {
+    for (const id of ids) await h.api(`/api/ai/chat/${id}/cancel`, { method: 'POST' })
+    for (const id of ids) await h.waitForFinal(id)
+  }
 
-    // The two running chats keep writing their results; the refused POST must add no chat and no marker.
-    const chatsAndMarkers = async () => (await h.blobs.keys()).filter((key) => key.endsWith('/request') || key.startsWith('clients/'))
-    const before = await chatsAndMarkers()
-    const third = await h.api('/api/ai/chat', { json: { message: 'three' }, headers: ip('203.0.113.7') })
-    expect(third.status).toBe(429)
-    expect(third.headers.get('retry-after')).toBe('10')
-    expect(third.body.error).toEqual({ code: 'rate_limited', message: expect.stringContaining('2 chats running') })
-    expect(await chatsAndMarkers()).toEqual(before)
+  it.each([12, 50])('%i POSTs from one client at the same instant: exactly 3 accepted, the rest 429 with Retry-After, writing nothing and calling no provider', async (n) => {
+    h.providers.script('openai', { hang: true })
+    const address = `203.0.113.${n}`
+    await h.platform.settle()
+    const chatsBefore = (await h.blobs.keys('chats/')).filter((key) => key.endsWith('/request'))
+    const answers = await Promise.all(Array.from({ length: n }, () => post(address)))
+    const accepted = answers.filter((a) => a.status === 202)
+    const refused = answers.filter((a) => a.status !== 202)
+    expect(accepted).toHaveLength(3)
+    expect(refused.every((a) => a.status === 429 && a.body.error.code === 'rate_limited' && a.headers.get('retry-after') === '10')).toBe(true)
+    expect(refused[0]!.body.error.message).toBe('You already have 3 chats running (the limit is 3). Wait for one to finish or cancel it.')
+    await vi.waitUntil(() => h.providers.callsOf('openai').length === 3, { timeout: 5000 })
+    const chatsAfter = (await h.blobs.keys('chats/')).filter((key) => key.endsWith('/request'))
+    expect(chatsAfter.length - chatsBefore.length).toBe(3)
+    await cancelAll(accepted.map((a) => a.body.chatId))
+    expect(h.providers.callsOf('openai')).toHaveLength(3)
+  })
 
-    expect((await h.api('/api/ai/chat', { json: { message: 'elsewhere' }, headers: ip('198.51.100.1') })).status).toBe(202)
-
-    await h.waitForFinal(first.body.chatId)
-    await h.waitForFinal(second.body.chatId)
-    const again = await h.api('/api/ai/chat', { json: { message: 'four' }, headers: ip('203.0.113.7') })
-    expect(again.status).toBe(202)
-    // The finished chats' markers were dropped when the new one was accepted.
-    const markers = (await h.blobs.keys('clients/')).filter((key) => !key.includes(again.body.chatId))
-    expect(markers.every((key) => !key.includes(first.body.chatId) && !key.includes(second.body.chatId))).toBe(true)
+  it('frees a slot when a chat ends or is cancelled, and accepts other clients meanwhile', async () => {
+    h.providers.script('openai', { hang: true })
+    const address = '203.0.113.7'
+    const running = await Promise.all([post(address), post(address), post(address)])
+    expect((await post(address)).status).toBe(429)
+    expect((await post('198.51.100.1')).status).toBe(202)
+    // Cancelled: its slot is free at once.
+    await h.api(`/api/ai/chat/${running[0]!.body.chatId}/cancel`, { method: 'POST' })
+    h.providers.script('openai', { chunks: ['quick'] })
+    const next = await post(address)
+    expect(next.status).toBe(202)
+    // Ended: free too.
+    await h.waitForFinal(next.body.chatId)
+    expect((await post(address)).status).toBe(202)
+    await cancelAll([...running.map((a) => a.body.chatId)])
     await h.platform.settle()
   })
 
-  it('counts a retried chat as running again: retry is refused with 429 when the IP is at its cap', async () => {
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { status: 400 })
-    const failed = await h.api('/api/ai/chat', { json: { message: 'fails' }, headers: ip('203.0.113.9') })
+  it('counts a retry like a new chat: refused with 429 at the cap, accepted once a slot is free', async () => {
+    h.providers.script('openai', { status: 400 })
+    const address = '203.0.113.9'
+    const failed = await post(address, 'fails')
     await h.waitForFinal(failed.body.chatId)
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { delayMs: 800, chunks: ['slow'] })
-    const running = await Promise.all(['a', 'b'].map((m) => h.api('/api/ai/chat', { json: { message: m }, headers: ip('203.0.113.9') })))
-    expect(running.map((r) => r.status)).toEqual([202, 202])
-    const retry = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { provider: 'openai' }, headers: ip('203.0.113.9') })
+    h.providers.script('openai', { hang: true })
+    const running = await Promise.all([post(address), post(address), post(address)])
+    expect(running.map((r) => r.status)).toEqual([202, 202, 202])
+    const retry = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { participant: 'openai' }, headers: ip(address) })
     expect(retry.status).toBe(429)
-    expect(retry.body.error.code).toBe('rate_limited')
     expect(await h.blobs.keys(`${metaPrefix(failed.body.chatId)}retries/`)).toEqual([])
-    for (const r of running) await h.waitForFinal(r.body.chatId)
-    const later = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { provider: 'openai' }, headers: ip('203.0.113.9') })
+    await cancelAll(running.map((r) => r.body.chatId))
+    h.providers.script('openai', { chunks: ['second try'] })
+    const later = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { participant: 'openai' }, headers: ip(address) })
     expect(later.status).toBe(202)
-    await h.waitForFinal(failed.body.chatId)
+    expect((await h.waitForFinal(failed.body.chatId)).results.openai.text).toBe('second try')
   })
 
   it('tells a client at its cap that a retry of an unknown chat is 404, not 429', async () => {
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { delayMs: 600, chunks: ['slow'] })
-    await Promise.all(['a', 'b'].map((m) => h.api('/api/ai/chat', { json: { message: m }, headers: ip('203.0.113.20') })))
-    const answer = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000/retry', { json: { provider: 'openai' }, headers: ip('203.0.113.20') })
+    h.providers.script('openai', { hang: true })
+    const running = await Promise.all([1, 2, 3].map(() => post('203.0.113.20')))
+    const answer = await h.api('/api/ai/chat/00000000-0000-4000-8000-000000000000/retry', { json: { participant: 'openai' }, headers: ip('203.0.113.20') })
     expect(answer.status).toBe(404)
-    await h.platform.settle()
+    await cancelAll(running.map((r) => r.body.chatId))
   })
 
   it('never stores the client IP itself', async () => {

@@ -63,33 +63,52 @@ export async function isBusy(store: ChatStore, holder: SlotHolder, config: Pick<
 
 /**
  * Claims a slot of this client for a turn (a new chat is turn 1), or throws `rate_limited` having
- * written nothing. A slot already held by the same turn (a retry while it still runs) is kept.
+ * written nothing. An empty slot is tried first (in random order, so requests arriving together
+ * rarely collide), then a slot whose work has ended. With `reuse` (a retry), work that already holds
+ * a slot (the same chat and turn, still running) keeps that one.
  */
-export async function claimSlot(store: ChatStore, config: Pick<Settings, 'stallSeconds' | 'maxActivePerIp'>, client: string, work: { chatId: string; turn: number }): Promise<number> {
+export async function claimSlot(
+  store: ChatStore,
+  config: Pick<Settings, 'stallSeconds' | 'maxActivePerIp'>,
+  client: string,
+  work: { chatId: string; turn: number },
+  options: { reuse?: boolean } = {},
+): Promise<number> {
   const holder: SlotHolder = { ...work, at: new Date().toISOString() }
   const listed = new Map((await store.list(slotsPrefix(client))).map((blob) => [blob.key, blob.etag]))
-  let busy = 0
-  for (let slot = 0; slot < config.maxActivePerIp; slot++) {
-    const key = slotKey(client, slot)
-    const etag = listed.get(key)
-    if (etag === undefined) {
-      if ((await store.setJSON(key, holder, { onlyIfNew: true })).modified) return slot
-      // Someone claimed it a moment ago: it is busy.
-      busy++
-      continue
+  const slots = Array.from({ length: config.maxActivePerIp }, (_, slot) => slot)
+  const held = slots.filter((slot) => listed.has(slotKey(client, slot)))
+  const holders = new Map<number, SlotHolder | null>()
+  const holderOf = async (slot: number) => {
+    if (!holders.has(slot)) holders.set(slot, await store.getJSON<SlotHolder>(slotKey(client, slot)))
+    return holders.get(slot)!
+  }
+  const take = async (slot: number) => (await store.setJSON(slotKey(client, slot), holder, { onlyIfMatch: listed.get(slotKey(client, slot))! })).modified
+
+  // Work already holding a slot keeps it (a retry while the turn's other participants still run).
+  if (options.reuse) {
+    for (const slot of held) {
+      const current = await holderOf(slot)
+      if (current?.chatId === work.chatId && current.turn === work.turn && (await take(slot))) return slot
     }
-    const current = await store.getJSON<SlotHolder>(key)
+  }
+  const empty = slots.filter((slot) => !listed.has(slotKey(client, slot)))
+  for (let i = empty.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[empty[i], empty[j]] = [empty[j]!, empty[i]!]
+  }
+  for (const slot of empty) if ((await store.setJSON(slotKey(client, slot), holder, { onlyIfNew: true })).modified) return slot
+  let busy = empty.length
+  for (const slot of held) {
+    const current = await holderOf(slot)
     const same = current?.chatId === work.chatId && current.turn === work.turn
-    if (current && !same && (await isBusy(store, current, config))) {
-      busy++
-      continue
-    }
-    if ((await store.setJSON(key, holder, { onlyIfMatch: etag })).modified) return slot
-    busy++
+    if (current && !same && (await isBusy(store, current, config))) busy++
+    else if (await take(slot)) return slot
+    else busy++
   }
   throw new AppError(
     'rate_limited',
-    `You already have ${busy} chats running (the limit is ${config.maxActivePerIp}). Wait for one to finish or cancel it.`,
+    `You already have ${Math.min(busy, config.maxActivePerIp)} chats running (the limit is ${config.maxActivePerIp}). Wait for one to finish or cancel it.`,
     { retryAfterSeconds: RETRY_AFTER_SECONDS },
   )
 }

@@ -3,26 +3,22 @@
  * concurrency): generated malformed requests, and many chats with random provider faults.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ProviderId } from '../shared/catalogue.ts'
+import type { BuiltInProviderId as ProviderId } from '../shared/catalogue.ts'
+import { seededRandom } from '../shared/hash.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 import type { FakeReply } from './testing/wire.ts'
 
 let h: Harness
 beforeAll(async () => {
-  // Generous: 300 provider calls, 100 polling clients and the blob server share one process.
-  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '6000' })
+  // 300 provider calls, 100 polling clients and the blob server share one process: the hangs time
+  // out after 2 s, far beyond every scripted stream.
+  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '2000' })
 })
 afterAll(() => h.close())
 
-/** xorshift32: the same "random" cases on every run. */
+/** The same "random" cases on every run. */
 function prng(seed: number) {
-  let state = seed
-  const next = () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 2 ** 32
-  }
+  const next = seededRandom(seed)
   return { next, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! }
 }
 
@@ -60,6 +56,12 @@ function generateMalformed(count: number): Case[] {
     () => ({ method: 'GET', path: `/api/ai/chat/00000000-0000-4000-8000-000000000000/${r.pick(['cancel', 'retry'])}` }),
     () => ({ method: 'POST', path: '/api/ai/chat/00000000-0000-4000-8000-000000000000/retry', body: r.pick(['{', json({ provider: r.pick(ODD) }), json([]), 'x'.repeat(5000)]) }),
     () => ({ method: r.pick(['POST', 'DELETE']), path: '/api/ai/models' }),
+    () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', participants: r.pick([[], 'openai', [null], [{}], [{ provider: r.pick(ODD) }], [{ provider: 'openai', id: r.pick(ODD) }], [{ provider: 'openai', model: r.pick([5, '', 'gpt-2']) }], Array.from({ length: 9 }, () => ({ provider: 'gemini' }))]) }) }),
+    () => ({ method: 'POST', path: `/api/ai/chat/${r.pick(IDS)}/messages`, body: json({ message: r.pick(['hi', '', 5]) }) }),
+    () => ({ method: 'POST', path: '/api/ai/chat/00000000-0000-4000-8000-000000000000/messages', body: r.pick(['{', json({ message: 'hi', participants: r.pick([[], [r.pick(ODD)], 'all']) }), json({ text: 'hi' })]) }),
+    () => ({ method: r.pick(['POST', 'DELETE']), path: `/api/ai/chat/${r.pick(IDS)}/turns/${r.pick(['1', '0', '-1', 'x', '99999'])}/pick`, body: json({ participant: r.pick(['openai', 5, r.pick(ODD)]) }) }),
+    () => ({ method: 'GET', path: `/api/ai/chat/${r.pick(IDS)}/export?format=${r.pick(['md', 'json', 'pdf', ''])}` }),
+    () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi' }), headers: { 'idempotency-key': r.pick(['', ' ', 'x'.repeat(300)]) } }),
     () => ({ method: 'POST', path: '/.netlify/functions/ai-chat-run-background', body: r.pick(['', '{', json({ chatId: '00000000-0000-4000-8000-000000000000', signature: 'x' }), json({ chatId: '../x' })]) }),
     () => ({ method: 'POST', path: '/.netlify/functions/ai-chat-run-sync', body: json({ chatId: '00000000-0000-4000-8000-000000000000', signature: 'forged', deadline: 1e15 }) }),
   ]
@@ -76,7 +78,7 @@ describe('200 generated malformed requests', () => {
     const cases = generateMalformed(200)
     const statuses = new Map<number, number>()
     for (const c of cases) {
-      const answer = await h.api(c.path, { method: c.method, ...(c.body !== undefined ? { body: c.body as BodyInit } : {}), headers: { 'content-type': 'application/json' } })
+      const answer = await h.api(c.path, { method: c.method, ...(c.body !== undefined ? { body: c.body as BodyInit } : {}), headers: { 'content-type': 'application/json', ...c.headers } })
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1)
       expect(answer.status, `${c.method} ${c.path.slice(0, 80)} ${String(c.body).slice(0, 80)}`).toBeLessThan(500)
       // A path that matches no function at all (e.g. `..` segments resolved away) gets the platform's own 404.
@@ -132,7 +134,7 @@ describe('100 concurrent chats with random provider faults', () => {
           const { status, body } = await h.api(`/api/ai/chat/${chatId}`)
           if (status === 200 && (body.status === 'completed' || body.status === 'failed')) return body
           if (i > 200) throw new Error(`chat ${chatId} not final: ${JSON.stringify(body).slice(0, 300)}`)
-          await new Promise((resolve) => setTimeout(resolve, 300))
+          await new Promise((resolve) => setTimeout(resolve, 200))
         }
       }),
     )

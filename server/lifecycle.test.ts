@@ -262,8 +262,6 @@ describe('no chat is stuck forever', () => {
   })
 
   it('a run whose writes fail for a stall period gives its result up instead of coming back to life', async () => {
-    const { createChat } = await import('./chats.ts')
-    const { settings } = await import('./settings.ts')
     h.providers.script('openai', { chunks: Array.from({ length: 30 }, (_, i) => `w${i} `), chunkMs: 100 })
     const chat = await makeChat(h.blobs.store, { message: 'x', models: { openai: 'gpt-4.1' } })
     const key = resultKey(chat.chatId, 1, 'openai', 1)

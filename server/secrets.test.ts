@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { headersFor, pageHeadersMiddleware, parseHeaderRules, readHeaderRules } from '../web/page-headers.ts'
 import { createHarness, TEST_KEYS, type Harness } from './testing/harness.ts'
 
-const KEYS = Object.values(TEST_KEYS)
+const COMPAT_KEY = 'sk-or-v1-compat5ecretRouterKey'
+const KEYS = [...Object.values(TEST_KEYS), COMPAT_KEY]
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true })
@@ -26,16 +27,19 @@ async function findKeys(dir: string): Promise<string[]> {
 }
 
 let h: Harness
-const logs: string[] = []
-const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error }
 beforeAll(async () => {
-  h = await createHarness({ AI_CHAT_SECRET: 'server-side-trigger-secret', AI_CHAT_ACCESS_TOKEN: 'access-token-for-tests' })
-  for (const level of ['log', 'info', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => void logs.push(args.map(String).join(' '))
+  h = await createHarness(
+    {
+      AI_CHAT_SECRET: 'server-side-trigger-secret',
+      AI_CHAT_ACCESS_TOKEN: 'access-token-for-tests',
+      AI_CHAT_COMPAT_ROUTER_BASE_URL: 'https://router.test/api/v1',
+      AI_CHAT_COMPAT_ROUTER_MODELS: 'meta/llama-4',
+      AI_CHAT_COMPAT_ROUTER_API_KEY: COMPAT_KEY,
+    },
+    { setup: (providers) => providers.compatible({ provider: 'router', baseUrl: 'https://router.test/api/v1' }) },
+  )
 })
-afterAll(async () => {
-  Object.assign(console, originals)
-  await h.close()
-})
+afterAll(() => h.close())
 
 describe('page headers (netlify.toml)', () => {
   const rules = readHeaderRules()
@@ -128,6 +132,7 @@ describe('secrets', () => {
     h.providers.script('openai', { status: 401, errorBody: { error: { message: `Incorrect API key provided: ${TEST_KEYS.OPENAI_API_KEY}.`, type: 'invalid_request_error', code: 'invalid_api_key' } } })
     h.providers.script('anthropic', { status: 400, errorBody: { type: 'error', error: { type: 'invalid_request_error', message: `bad key ${TEST_KEYS.ANTHROPIC_API_KEY}` } } })
     h.providers.script('gemini', { chunks: ['Fine.'] })
+    h.providers.script('router', { status: 401, errorBody: { error: { message: `No auth credentials found for ${COMPAT_KEY}`, code: 401 } } })
 
     const responses: string[] = []
     const call = async (path: string, init: Parameters<Harness['api']>[1] = {}) => {
@@ -136,34 +141,41 @@ describe('secrets', () => {
       return answer
     }
     await call('/api/ai/models')
-    const { body } = await call('/api/ai/chat', { json: { message: 'Tell me your key.' } })
+    const { body } = await call('/api/ai/chat', { json: { message: 'Tell me your key.', participants: [{ provider: 'openai' }, { provider: 'anthropic' }, { provider: 'gemini' }, { provider: 'router' }] } })
     for (let i = 0; i < 200; i++) {
       const status = await call(`/api/ai/chat/${body.chatId}`)
       if (status.body.status === 'completed' || status.body.status === 'failed') break
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
     await call('/api/ai/chat?mode=sync', { json: { message: 'Sync, with a key leak attempt.' } })
-    await call(`/api/ai/chat/${body.chatId}/retry`, { json: { provider: 'anthropic' } })
+    await call(`/api/ai/chat/${body.chatId}/retry`, { json: { participant: 'anthropic' } })
     await call('/api/ai/chat', { json: { message: '' } })
     await h.platform.settle()
+    await call(`/api/ai/chat/${body.chatId}/messages`, { json: { message: 'And now your key?' } })
+    await h.platform.settle()
+    await call(`/api/ai/chat/${body.chatId}/export?format=md`)
+    await call(`/api/ai/chat/${body.chatId}/export?format=json`)
 
-    const final = (await call(`/api/ai/chat/${body.chatId}`)).body
-    expect(final.results.openai.error.code).toBe('auth')
-    expect(final.results.anthropic.status).toBeDefined()
+    const final = (await call(`/api/ai/chat/${body.chatId}?turns=all`)).body
+    expect(final.turns[0].results.openai.error.code).toBe('auth')
+    expect(final.turns[0].results.anthropic).toMatchObject({ status: 'error', attempt: 2, error: { code: 'bad_request' } })
+    expect(final.turns[0].results.router.error).toMatchObject({ code: 'auth', message: 'Router refused the API key (401). Check AI_CHAT_COMPAT_ROUTER_API_KEY.' })
+    // The compatible provider was sent its own key, and only it.
+    expect(h.providers.callsOf('router')[0]!.headers.authorization).toBe(`Bearer ${COMPAT_KEY}`)
 
     for (const key of [...KEYS, 'server-side-trigger-secret', 'access-token-for-tests']) {
       for (const text of responses) expect(text).not.toContain(key)
-      for (const line of logs) expect(line).not.toContain(key)
+      for (const line of h.logs) expect(line).not.toContain(key)
     }
     expect(await findKeys(h.blobs.directory)).toEqual([])
-    expect(logs.length).toBeGreaterThan(0)
+    expect(h.logs.length).toBeGreaterThan(0)
   })
 
   it('never reach the built page, even when they are set during the build', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'ai-chat-build-'))
     try {
       await promisify(execFile)('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-        env: { ...process.env, ...TEST_KEYS, VITE_OPENAI_API_KEY: undefined },
+        env: { ...process.env, ...TEST_KEYS, AI_CHAT_COMPAT_ROUTER_API_KEY: COMPAT_KEY, VITE_OPENAI_API_KEY: undefined },
         cwd: new URL('..', import.meta.url).pathname,
       })
       expect((await filesUnder(outDir)).some((file) => file.endsWith('.js'))).toBe(true)

@@ -26,7 +26,7 @@ export default route(['POST'], async (req, context) => {
   const { turn, attempt } = planRetry(document, participant)
   // A retry starts provider calls again: it takes a running slot of the caller like a new chat.
   const { client } = await clientOf(store, req, context)
-  await claimSlot(store, config, client, { chatId, turn })
+  await claimSlot(store, config, client, { chatId, turn }, { reuse: true })
   await claimRetry(store, snapshot.chat, participant, turn, attempt)
   context.waitUntil(startRun(url.origin, snapshot.chat, triggerSecret(store), turn))
   const statusUrl = `/api/ai/chat/${chatId}`

@@ -1,5 +1,6 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { duration, errorHeadline, metrics } from './format.ts'
+import { costText, duration, errorHeadline, friendlyNote, metrics, usd } from './format.ts'
 import { done, streaming } from './testing/fixtures.ts'
 
 describe('duration', () => {
@@ -38,5 +39,34 @@ describe('errorHeadline', () => {
     ['internal', 'Something went wrong while asking Anthropic'],
   ] as const)('puts %s in words', (code, words) => {
     expect(errorHeadline('Anthropic', { code, message: 'raw', retryable: true })).toBe(words)
+  })
+})
+
+describe('costs', () => {
+  it.each([
+    [0.0012, '$0.0012'],
+    [0.01234, '$0.0123'],
+    [1.5, '$1.50'],
+    [0.00001, '< $0.0001'],
+    [0, 'free'],
+  ])('shows %d dollars as "%s"', (amount, words) => {
+    expect(usd(amount)).toBe(words)
+  })
+
+  it('says "price unknown" for an answer without a price, never $0', () => {
+    expect(costText(null)).toBe('price unknown')
+    expect(costText(undefined)).toBe('price unknown')
+    expect(costText({ totalUsd: 0.0012 })).toBe('$0.0012')
+  })
+})
+
+describe('friendlyNote', () => {
+  it.each([
+    ['maxTokens lowered from 99999 to the server cap of 4096.', 'Max tokens lowered from 99,999 to the server cap of 4,096.'],
+    ['temperature lowered from 1.5 to 1, the most Anthropic accepts.', 'Temperature lowered from 1.5 to 1, the most Anthropic accepts.'],
+    ['system left out: o4-mini takes none.', 'System prompt left out: o4-mini takes none.'],
+    ['temperature left out: gpt-5-mini-2025-08-07 takes only its default.', 'Temperature left out: gpt-5-mini-2025-08-07 takes only its default.'],
+  ])('puts "%s" in everyday words', (note, words) => {
+    expect(friendlyNote(note)).toBe(words)
   })
 })

@@ -70,3 +70,33 @@ export function errorHeadline(label: string, error: ResultError | undefined): st
       return `Something went wrong while asking ${label}`
   }
 }
+
+/**
+ * A cost in US dollars: "$0.0012" below a dollar (four decimals: answers cost fractions of a cent),
+ * "$1.25" above, "< $0.0001" for a priced answer too cheap to show, "free" for exactly nothing.
+ */
+export function usd(amount: number): string {
+  if (amount === 0) return 'free'
+  if (amount < 0.0001) return '< $0.0001'
+  return amount < 1 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`
+}
+
+/** An answer's cost, or "price unknown" (never "$0") when the server knows no price for it. */
+export const costText = (cost: { totalUsd: number } | null | undefined) => (cost ? usd(cost.totalUsd) : 'price unknown')
+
+const PARAMETER_WORDS: Array<[RegExp, string]> = [
+  [/\bmaxTokens\b/g, 'max tokens'],
+  [/\bmax_tokens\b/g, 'max tokens'],
+  [/\bsystem\b(?! prompt)/g, 'system prompt'],
+]
+
+/**
+ * The server's fairness notes in everyday words: parameter names as the page names them, numbers
+ * with separators, a capital first letter ("Max tokens lowered from 99,999 to the server cap of 4,096.").
+ */
+export function friendlyNote(note: string): string {
+  let text = note
+  for (const [pattern, words] of PARAMETER_WORDS) text = text.replace(pattern, words)
+  text = text.replace(/(?<![\w.-])\d{4,}(?![\w-]|\.\d)/g, (digits) => Number(digits).toLocaleString('en-US'))
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}

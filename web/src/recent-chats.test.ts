@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest'
 import type { Storage } from './api.ts'
 import { isExpired, readRecent, rememberChat } from './recent-chats.ts'

@@ -16,10 +16,11 @@ export function RecentList({ state }: { state: AppState }) {
           return (
             <li key={chat.id} class={expired ? 'expired' : undefined}>
               <a
+                dir="auto"
                 href={`?chat=${encodeURIComponent(chat.id)}`}
                 onClick={(event) => {
                   event.preventDefault()
-                  state.openChat(chat.id, undefined, chat.prompt)
+                  state.openChat(chat.id)
                 }}
               >
                 {chat.prompt}

@@ -1,16 +1,19 @@
 /** Renders the whole page against msw with fake timers, the way the page runs in a browser. */
 import { cleanup, render } from '@testing-library/preact'
 import { afterEach, beforeAll, beforeEach, vi, type FakeTimersConfig } from 'vitest'
-import { createAppState } from '../app-state.ts'
-import { App, chatViews } from '../components/app.tsx'
+import { createAppState, sessions } from '../app-state.ts'
+import { App, chatViews, panels } from '../components/app.tsx'
 import { markdown } from '../markdown.ts'
 
 /** The timers the page uses; fetch, microtasks and rendering stay real. */
 export const FAKE_TIMERS: FakeTimersConfig = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }
 
-/** Loads the lazy chunks once, with real timers, so tests see the cards and rendered Markdown at once. */
+/**
+ * Loads the lazy chunks of the first screen once, with real timers, so tests see the columns and
+ * rendered Markdown at once. (The diff view stays lazy: its test checks that it loads on demand.)
+ */
 export async function loadLazyParts() {
-  await Promise.all([chatViews.load(), markdown.load()])
+  await Promise.all([chatViews.load(), sessions.load(), panels.load(), markdown.load()])
 }
 
 /**
