@@ -13,24 +13,31 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ProviderId } from '../shared/catalogue.ts'
+import type { BuiltInProviderId } from '../shared/catalogue.ts'
 import { fakeResponse, providerOfRequest, type FakeReply } from '../server/testing/wire.ts'
 import { now } from './stats.ts'
 import { writeResponse } from './write-response.ts'
 
-/** A reply script per provider, for one chat. */
+/** A provider the fake plays: one of the three wire formats (the built-in providers). */
+export type ProviderId = BuiltInProviderId
+
+/** A reply script per provider, for one chat (or one turn of a conversation). */
 export type ChatScript = Partial<Record<ProviderId, FakeReply>>
 
-const MARKER = /Benchmark chat ([A-Za-z0-9:#._-]+)\. Reply script: ([A-Za-z0-9_-]+)/
+const MARKER = /Benchmark chat ([A-Za-z0-9:#._-]+)\. Reply script: ([A-Za-z0-9_-]+)/g
 
 /** The prompt of a benchmark chat: its label and every provider's reply script. */
 export function benchMessage(chat: string, script: ChatScript): string {
   return `Benchmark chat ${chat}. Reply script: ${Buffer.from(JSON.stringify(script)).toString('base64url')}`
 }
 
-/** The chat label and scripts found anywhere in a request body (each SDK wraps the prompt differently). */
+/**
+ * The chat label and scripts found in a request body (each SDK wraps the prompt differently). A
+ * follow-up turn's request carries the whole history, every earlier prompt included: the last
+ * marker is the current turn's.
+ */
 export function parseBenchMessage(raw: string): { chat: string; script: ChatScript } | null {
-  const match = MARKER.exec(raw)
+  const match = [...raw.matchAll(MARKER)].at(-1)
   if (!match) return null
   try {
     return { chat: match[1]!, script: JSON.parse(Buffer.from(match[2]!, 'base64url').toString('utf8')) as ChatScript }

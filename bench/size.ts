@@ -2,7 +2,10 @@
  * Size: the page's JS (from `npm run build`, whose web/build-size.ts report we parse), and each
  * function as Netlify deploys it: built with @netlify/zip-it-and-ship-it (`zipFunctions`, the same
  * library the emulator and Netlify's build use) into a temporary directory, its zip size, its cold
- * import time in a fresh `node` process, and whether it carries a provider SDK.
+ * import time in a fresh `node` process, and whether it carries a provider SDK. Every function's
+ * import graph is also read with esbuild (our code bundled, packages left external): which packages
+ * it reaches, statically or by `import()`. That check takes a fraction of a second for all of them,
+ * so the smoke run applies it to every function.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -10,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { zipFunction, zipFunctions } from '@netlify/zip-it-and-ship-it'
+import { build } from 'esbuild'
 import { ROOT } from './processes.ts'
 import { median, now } from './stats.ts'
 
@@ -17,22 +21,35 @@ const run = promisify(execFile)
 
 export const SDK_PACKAGES = ['openai', '@anthropic-ai/sdk', '@google/genai'] as const
 
+/** The functions that call providers and so may carry their SDKs; every other function must not. */
+export const SDK_FUNCTIONS = ['ai-chat-run-background', 'ai-chat-run-sync']
+
 export interface FunctionSize {
   name: string
   /** The deployable zip, bytes. */
   zipBytes?: number
-  /** The unpacked bundle (our code bundled by esbuild + traced node_modules), bytes. */
-  unpackedBytes: number
+  /** The unpacked bundle (our code bundled by esbuild + traced node_modules), bytes (absent when not built). */
+  unpackedBytes?: number
   /** Files in the bundle. */
-  files: number
+  files?: number
   /** Building this one function with zipFunction, ms: what the emulator repeats on every call. */
-  buildMs: number
+  buildMs?: number
   /** Fresh `node` importing the function's built module, median ms (measured inside the process). */
-  coldImportMs: number
-  /** Provider SDKs present in the bundle (traced node_modules or imported by the bundled code). */
-  sdks: string[]
+  coldImportMs?: number
+  /** Provider SDKs present in the built bundle (traced node_modules or imported by the bundled code). */
+  sdks?: string[]
   /** Background function only: importing all three SDKs after the module, median ms (its first real call on a cold instance). */
   sdkImportMs?: number
+  /** Packages its code reaches (esbuild import graph), `(import())` marking those reached only dynamically. */
+  packages: string[]
+  /** Provider SDKs in that graph. */
+  graphSdks: string[]
+}
+
+/** A function's figures from the last committed results file, for comparison. */
+export interface BaselineSize {
+  file: string
+  functions: Record<string, Pick<FunctionSize, 'zipBytes' | 'unpackedBytes' | 'files' | 'coldImportMs'>>
 }
 
 export interface SizeResults {
@@ -42,6 +59,7 @@ export interface SizeResults {
   firstScreenFiles: string
   functions: FunctionSize[]
   bundler: string
+  baseline?: BaselineSize
 }
 
 async function treeSize(directory: string): Promise<{ bytes: number; files: string[] }> {
@@ -71,8 +89,52 @@ async function coldImport(directory: string, specifiers: string[], runs: number)
   return samples
 }
 
+/** The import graph of every function (esbuild, packages external): the packages each reaches. */
+export async function importGraphs(functionsDir: string, files: string[]): Promise<Map<string, string[]>> {
+  const result = await build({
+    entryPoints: files.map((file) => join(functionsDir, file)),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    metafile: true,
+    write: false,
+    outdir: join(tmpdir(), 'ai-chat-bench-graph'),
+    logLevel: 'silent',
+  })
+  const graphs = new Map<string, string[]>()
+  for (const output of Object.values(result.metafile.outputs)) {
+    if (!output.entryPoint) continue
+    const name = output.entryPoint.split('/').at(-1)!.replace(/\.[^.]+$/, '')
+    const packages = new Map<string, boolean>()
+    for (const entry of output.imports) {
+      if (!entry.external || entry.path.startsWith('node:')) continue
+      const pkg = entry.path.startsWith('@') ? entry.path.split('/').slice(0, 2).join('/') : entry.path.split('/')[0]!
+      packages.set(pkg, (packages.get(pkg) ?? false) || entry.kind !== 'dynamic-import')
+    }
+    graphs.set(name, [...packages].map(([pkg, statically]) => (statically ? pkg : `${pkg} (import())`)).sort())
+  }
+  return graphs
+}
+
+/** The newest results file committed to git (bench/results/<date>.json at HEAD), for the "before" figures. */
+export async function committedBaseline(): Promise<BaselineSize | undefined> {
+  try {
+    const { stdout: listing } = await run('git', ['ls-tree', '--name-only', 'HEAD', 'bench/results/'], { cwd: ROOT })
+    const file = listing.split('\n').filter((path) => /\/\d{4}-\d{2}-\d{2}\.json$/.test(path)).sort().at(-1)
+    if (!file) return undefined
+    const { stdout } = await run('git', ['show', `HEAD:${file}`], { cwd: ROOT, maxBuffer: 64 * 2 ** 20 })
+    const parsed = JSON.parse(stdout) as { raw?: { size?: { functions?: FunctionSize[] } } }
+    const functions: BaselineSize['functions'] = {}
+    for (const fn of parsed.raw?.size?.functions ?? []) functions[fn.name] = { zipBytes: fn.zipBytes, unpackedBytes: fn.unpackedBytes, files: fn.files, coldImportMs: fn.coldImportMs }
+    return { file, functions }
+  } catch {
+    return undefined
+  }
+}
+
 export interface SizeOptions {
-  /** Only these functions (all in netlify/functions when absent). */
+  /** Build only these functions with zip-it-and-ship-it (all in netlify/functions when absent); the import graph covers all of them anyway. */
   only?: string[]
   /** Also build the deployable zips (slower). */
   zips: boolean
@@ -94,11 +156,14 @@ export async function sizeMode(options: SizeOptions): Promise<SizeResults> {
   const page = parseBuildReport(`${build.stdout}\n${build.stderr}`)
 
   const functionsDir = join(ROOT, 'netlify/functions')
-  const names = (await readdir(functionsDir))
-    .filter((file) => /\.(m?[jt]s|cjs|cts)$/.test(file))
-    .map((file) => file.replace(/\.[^.]+$/, ''))
-    .filter((name) => !options.only || options.only.includes(name))
-    .sort()
+  const sources = (await readdir(functionsDir)).filter((file) => /\.(m?[jt]s|cjs|cts)$/.test(file))
+  const graphs = await importGraphs(functionsDir, sources)
+  const all = sources.map((file) => file.replace(/\.[^.]+$/, '')).sort()
+  const names = all.filter((name) => !options.only || options.only.includes(name))
+  const graphOf = (name: string) => {
+    const packages = graphs.get(name) ?? []
+    return { packages, graphSdks: SDK_PACKAGES.filter((pkg) => packages.some((entry) => entry.split(' ')[0] === pkg)) }
+  }
   const work = await mkdtemp(join(tmpdir(), 'ai-chat-bench-size-'))
   const zipOptions = { archiveFormat: 'none' as const, basePath: ROOT, repositoryRoot: ROOT }
   try {
@@ -128,6 +193,7 @@ export async function sizeMode(options: SizeOptions): Promise<SizeResults> {
       const sdkTotals = samples[0]!.map((_, run) => samples.slice(1).reduce((sum, s) => sum + s[run]!, 0))
       functions.push({
         name,
+        ...graphOf(name),
         unpackedBytes: tree.bytes,
         files: tree.files.length,
         buildMs,
@@ -136,6 +202,8 @@ export async function sizeMode(options: SizeOptions): Promise<SizeResults> {
         ...(samples.length > 1 ? { sdkImportMs: median(sdkTotals) } : {}),
       })
     }
+    for (const name of all) if (!names.includes(name)) functions.push({ name, ...graphOf(name) })
+    functions.sort((a, b) => a.name.localeCompare(b.name))
     if (options.zips) {
       options.progress('size: deployable zips (zipFunctions)')
       const zipped = await zipFunctions([functionsDir], join(work, 'zips'), { ...zipOptions, archiveFormat: 'zip' })
@@ -144,7 +212,13 @@ export async function sizeMode(options: SizeOptions): Promise<SizeResults> {
         if (entry) entry.zipBytes = (await stat(result.path)).size
       }
     }
-    return { ...page, functions, bundler: `@netlify/zip-it-and-ship-it zipFunction/zipFunctions (bundler: ${[...bundlers].join(', ')}), as Netlify builds v2 functions` }
+    const baseline = await committedBaseline()
+    return {
+      ...page,
+      functions,
+      bundler: `@netlify/zip-it-and-ship-it zipFunction/zipFunctions (bundler: ${[...bundlers].join(', ')}), as Netlify builds v2 functions`,
+      ...(baseline ? { baseline } : {}),
+    }
   } finally {
     await rm(work, { recursive: true, force: true })
   }

@@ -7,55 +7,65 @@
  * Expects the provider env vars (pointing at the fake providers) and NETLIFY_BLOBS_CONTEXT (the
  * blob server's process). Prints `APP_READY {"origin": …}`.
  *
- * Blob operations are attributed to the request that made them: the store's counters
- * (`storeCounters`, counted by the store wrapper) are observed through an AsyncLocalStorage that
- * each request runs in, which a background run and its timers inherit. `/__bench/*` routes report:
+ * Blob operations are attributed to the request that made them: the store wrapper reports each one
+ * to the observer set with `observeStore` (server/store.ts), which charges it to the request running
+ * it through an AsyncLocalStorage that each request runs in, and a background run and its timers
+ * inherit. `/__bench/*` routes report and steer:
  * - `GET /__bench/stats`: costs per function and kind of request, peak RSS, CPU, event-loop delay,
  *   blob-call latency (at most 4096 blob calls in flight: see MAX_BLOB_CALLS);
  * - `POST /__bench/reset`: starts a new measurement window;
- * - `POST /__bench/settle`: waits for every background run and `waitUntil` promise.
+ * - `POST /__bench/settle`: waits for every background run and `waitUntil` promise;
+ * - `POST /__bench/env` `{ NAME: value | null }`: changes the functions' environment (settings are
+ *   read per call), e.g. `AI_CHAT_MAX_ACTIVE_PER_IP` for the per-client cap burst.
+ *
+ * A request may carry `x-bench-tag` (and `x-bench-turn`, the chat's latest turn as its client knows
+ * it): its costs are then also counted under that tag, with the reads of result blobs of earlier
+ * turns apart (a warm instance should make none).
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createPlatform } from '../server/testing/platform.ts'
-import { storeCounters, type StoreCounters } from '../server/store.ts'
+import { observeStore, type StoreOperation } from '../server/store.ts'
 import { now, summarize } from './stats.ts'
 import { writeResponse } from './write-response.ts'
 
-type Kind = keyof StoreCounters
-const KINDS: Kind[] = ['reads', 'writes', 'lists', 'deletes']
+type StoreCounters = Record<StoreOperation, number>
+const KINDS: StoreOperation[] = ['reads', 'writes', 'lists', 'deletes']
+const zero = (): StoreCounters => ({ reads: 0, writes: 0, lists: 0, deletes: 0 })
 
 interface RequestCost extends StoreCounters {
-  /** post, run, status, health, other. */
+  /** post, messages, run, status, health, other. */
   fn: string
-  /** For status requests: first (no since), held (since + wait), since (no wait). */
+  /** For status requests: first (no since), held (since + wait), since (no wait); `+latest` with `turns=latest`. */
   shape: string
   status: number
   ms: number
+  tag?: string
+  /** The latest turn as the caller knows it (`x-bench-turn`). */
+  turn?: number
+  /** Reads of result blobs of turns before `turn`. */
+  earlierResultReads: number
 }
 
 const als = new AsyncLocalStorage<RequestCost>()
 let costs: RequestCost[] = []
-const unattributed: StoreCounters = { reads: 0, writes: 0, lists: 0, deletes: 0 }
+const unattributed: StoreCounters = zero()
 
-// Observe the store wrapper's counters: each increment is charged to the request running it.
-for (const kind of KINDS) {
-  let value = storeCounters[kind]
-  Object.defineProperty(storeCounters, kind, {
-    enumerable: true,
-    get: () => value,
-    set: (next: number) => {
-      if (next > value) {
-        const cost = als.getStore()
-        if (cost) cost[kind] += next - value
-        else unattributed[kind] += next - value
-      }
-      value = next
-    },
-  })
-}
+// Each store operation is charged to the request running it.
+observeStore((operation, key) => {
+  const cost = als.getStore()
+  if (!cost) {
+    unattributed[operation]++
+    return
+  }
+  cost[operation]++
+  if (operation === 'reads' && cost.turn !== undefined) {
+    const turn = Number(/\/results\/(\d+)\//.exec(key)?.[1] ?? NaN)
+    if (turn < cost.turn) cost.earlierResultReads++
+  }
+})
 
 // Every call to the blob server goes through this: its latency (queueing included) by operation,
 // and at most MAX_BLOB_CALLS in flight. One process here hosts what would be hundreds of function
@@ -109,7 +119,7 @@ let windowStartedAt = now()
 
 function resetWindow() {
   costs = []
-  Object.assign(unattributed, { reads: 0, writes: 0, lists: 0, deletes: 0 })
+  Object.assign(unattributed, zero())
   blobLatency = {}
   blobIssued = {}
   peakRss = rss()
@@ -123,22 +133,34 @@ function classify(method: string, url: URL): Pick<RequestCost, 'fn' | 'shape'> {
   const path = url.pathname
   if (path === '/.netlify/functions/ai-chat-run-background') return { fn: 'run', shape: '' }
   if (path === '/api/ai/chat' && method === 'POST') return { fn: 'post', shape: '' }
+  if (/^\/api\/ai\/chat\/[^/]+\/messages$/.test(path) && method === 'POST') return { fn: 'messages', shape: '' }
   if (path === '/api/health') return { fn: 'health', shape: '' }
   if (/^\/api\/ai\/chat\/[^/]+$/.test(path) && method === 'GET') {
     const since = url.searchParams.has('since')
-    return { fn: 'status', shape: !since ? 'first' : url.searchParams.has('wait') ? 'held' : 'since' }
+    const shape = !since ? 'first' : url.searchParams.has('wait') ? 'held' : 'since'
+    return { fn: 'status', shape: url.searchParams.get('turns') === 'latest' ? `${shape}+latest` : shape }
   }
   return { fn: 'other', shape: '' }
 }
 
+type Bucket = StoreCounters & { count: number; ms: number; earlierResultReads: number }
+
 function stats() {
-  const buckets: Record<string, StoreCounters & { count: number; ms: number }> = {}
-  for (const cost of costs) {
-    const key = cost.fn === 'status' ? `status ${cost.shape} ${cost.status}` : `${cost.fn} ${cost.status}`
-    const bucket = (buckets[key] ??= { count: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0 })
+  const buckets: Record<string, Bucket> = {}
+  /** Tagged requests, by `<tag> <fn or status shape> <status>`. */
+  const tagged: Record<string, Bucket> = {}
+  const add = (into: Record<string, Bucket>, key: string, cost: RequestCost) => {
+    const bucket = (into[key] ??= { count: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0, earlierResultReads: 0 })
     bucket.count++
     bucket.ms += cost.ms
+    bucket.earlierResultReads += cost.earlierResultReads
     for (const kind of KINDS) bucket[kind] += cost[kind]
+  }
+  for (const cost of costs) {
+    // Status buckets keep their old names for the page's plain polls (`status held 200`), `+latest` apart.
+    const key = cost.fn === 'status' ? `status ${cost.shape.replace('+latest', '')} ${cost.status}` : `${cost.fn} ${cost.status}`
+    add(buckets, key, cost)
+    if (cost.tag) add(tagged, `${cost.tag} ${cost.fn === 'status' ? `status ${cost.shape}` : cost.fn} ${cost.status}`, cost)
   }
   const cpu = process.cpuUsage(cpuAt)
   return {
@@ -153,6 +175,7 @@ function stats() {
     blobCalls: blobIssued,
     blobPeakQueue,
     backgroundErrors: platform.backgroundErrors.length,
+    tagged,
   }
 }
 
@@ -182,13 +205,24 @@ const server = createServer(async (req, res) => {
       res.writeHead(204).end()
       return
     }
+    if (url.pathname === '/__bench/env' && req.method === 'POST') {
+      const changes = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, string | null>
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === null) delete process.env[name]
+        else process.env[name] = value
+      }
+      res.writeHead(204).end()
+      return
+    }
     const method = req.method ?? 'GET'
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req)
     const headers = new Headers()
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
     }
-    const cost: RequestCost = { ...classify(method, url), status: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0 }
+    const tag = headers.get('x-bench-tag') ?? undefined
+    const turn = headers.get('x-bench-turn')
+    const cost: RequestCost = { ...classify(method, url), status: 0, ms: 0, ...zero(), earlierResultReads: 0, ...(tag ? { tag } : {}), ...(turn ? { turn: Number(turn) } : {}) }
     costs.push(cost)
     const startedAt = now()
     const response = await als.run(cost, () => platform.fetch(new Request(url, { method, headers, ...(body ? { body: new Uint8Array(body) } : {}) })))

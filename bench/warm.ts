@@ -3,7 +3,7 @@
  * process), a real BlobsServer (bench/blobs-server.ts, its own process), the fake providers over
  * HTTP through the AI Gateway env vars, and page-like clients in this process.
  */
-import { chatPrefix, requestKey } from '../shared/keys.ts'
+import { chatPrefix, requestKey } from '../server/keys.ts'
 import { appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,8 +28,8 @@ export function providerEnv(fakeUrl: string): Record<string, string | undefined>
     AI_CHAT_MODE: undefined,
     AI_CHAT_ACCESS_TOKEN: undefined,
     AI_CHAT_SECRET: undefined,
-    // Per-IP cap raised: the benchmark is many visitors, and one of them may run many chats.
-    AI_CHAT_MAX_ACTIVE_PER_IP: '100000',
+    // Per-client cap raised: every simulated page is its own visitor, but a what-if run may reuse one.
+    AI_CHAT_MAX_ACTIVE_PER_IP: '1000',
   }
 }
 

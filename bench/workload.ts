@@ -2,10 +2,10 @@
  * What the benchmark asks of the fake providers, and what it makes of what it saw: reply scripts
  * per chat, and the staleness, completion, loss and duplicate figures of a batch of chats.
  */
-import { PROVIDER_IDS, type ProviderId } from '../shared/catalogue.ts'
+import { BUILT_IN_PROVIDER_IDS, BUILT_IN_PROVIDERS } from '../shared/catalogue.ts'
 import type { FakeReply } from '../server/testing/wire.ts'
 import type { ChatRun } from './client.ts'
-import { benchMessage, duplicateCalls, type ChatScript, type FakeCallRecord } from './fake-providers.ts'
+import { benchMessage, duplicateCalls, type ChatScript, type FakeCallRecord, type ProviderId } from './fake-providers.ts'
 import { seeded } from './stats.ts'
 
 export interface ChatPlan {
@@ -32,7 +32,7 @@ export const LLM_LIKE: Profile = { ttfbMs: [300, 2000], chunkMs: [20, 60], chunk
 const WORDS = 'the quick answer streams in small pieces while every provider keeps its own pace and the page shows each card as it fills'.split(' ')
 
 /** Plans `count` chats labelled `<batch>#<i>`, every provider with its own drawn reply. */
-export function planChats(batch: string, count: number, profile: Profile, seed = 1, providers: readonly ProviderId[] = PROVIDER_IDS): ChatPlan[] {
+export function planChats(batch: string, count: number, profile: Profile, seed = 1, providers: readonly ProviderId[] = BUILT_IN_PROVIDER_IDS): ChatPlan[] {
   const rand = seeded(seed)
   const between = ([min, max]: [number, number]) => Math.round(min + rand() * (max - min))
   return Array.from({ length: count }, (_, i) => {
@@ -48,13 +48,13 @@ export function planChats(batch: string, count: number, profile: Profile, seed =
       expected[provider] = chunks.join('')
     }
     const label = `${batch}#${i}`
-    const models = providers.length === PROVIDER_IDS.length ? undefined : Object.fromEntries(providers.map((p) => [p, defaultModel(p)]))
+    const models = providers.length === BUILT_IN_PROVIDER_IDS.length ? undefined : Object.fromEntries(providers.map((p) => [p, defaultModel(p)]))
     return { label, script, expected, body: { message: benchMessage(label, script), ...(models ? { models } : {}) } }
   })
 }
 
-const DEFAULT_MODELS: Record<ProviderId, string> = { openai: 'gpt-5-mini', anthropic: 'claude-sonnet-4-6', gemini: 'gemini-2.5-flash' }
-const defaultModel = (provider: ProviderId) => DEFAULT_MODELS[provider]
+/** The catalogue's default model (the benchmark sets no `AI_CHAT_MODELS_*`). */
+const defaultModel = (provider: ProviderId) => BUILT_IN_PROVIDERS[provider].models[0]!.id
 
 export interface BatchFigures {
   chats: number

@@ -133,8 +133,8 @@ describe('100 concurrent chats with random provider faults', () => {
         for (let i = 0; ; i++) {
           const { status, body } = await h.api(`/api/ai/chat/${chatId}`)
           if (status === 200 && (body.status === 'completed' || body.status === 'failed')) return body
-          if (i > 200) throw new Error(`chat ${chatId} not final: ${JSON.stringify(body).slice(0, 300)}`)
-          await new Promise((resolve) => setTimeout(resolve, 200))
+          if (i > 100) throw new Error(`chat ${chatId} not final: ${JSON.stringify(body).slice(0, 300)}`)
+          await new Promise((resolve) => setTimeout(resolve, 500))
         }
       }),
     )

@@ -204,15 +204,17 @@ export function openApiDocument(): Json {
         },
       },
       headers: {
-        Location: { description: 'The status URL of the chat.', schema: { type: 'string' } },
+        Location: { description: 'The status URL of the chat.', required: true, schema: { type: 'string', pattern: '^/api/ai/chat/' } },
         RetryAfter: { description: 'Seconds to wait before trying again.', schema: { type: 'string', pattern: '^\\d+$' } },
-        ETag: { description: 'The document version, quoted.', schema: { type: 'string' } },
-        ContentDisposition: { description: '`attachment; filename="…"`', schema: { type: 'string' } },
+        ETag: { description: 'The document version, quoted.', required: true, schema: { type: 'string', pattern: '^"[^"]+"$' } },
+        ContentDisposition: { description: '`attachment; filename="…"`', required: true, schema: { type: 'string', pattern: '^attachment; filename="[^"]+"$' } },
       },
       responses: {
-        Unauthorized: error('`unauthorized`: the server needs its access token.', { 'WWW-Authenticate': { description: 'Bearer challenge.', schema: { type: 'string' } } }),
-        MethodNotAllowed: error('`method_not_allowed`.', { Allow: { description: 'The allowed methods.', schema: { type: 'string' } } }),
-        RateLimited: error('`rate_limited`: this client already has its maximum of chats running.', RETRY_AFTER),
+        Unauthorized: error('`unauthorized`: the server needs its access token.', { 'WWW-Authenticate': { description: 'Bearer challenge.', required: true, schema: { type: 'string', pattern: '^Bearer ' } } }),
+        MethodNotAllowed: error('`method_not_allowed`.', { Allow: { description: 'The allowed methods.', required: true, schema: { type: 'string' } } }),
+        RateLimited: error('`rate_limited`: this client already has its maximum of chats running.', {
+          'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'string', pattern: '^\\d+$' } },
+        }),
         Internal: error('`internal`: logged on the server.'),
       },
     },

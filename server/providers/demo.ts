@@ -32,9 +32,15 @@ export function demoAnswer(provider: Pick<ProviderDefinition, 'kind' | 'label' |
 
 const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4))
 
+/** How fast one model of a provider streams in demo mode: its kind's pace, from 0.7× to 1.3× by model. */
+export function demoPace(provider: Pick<ProviderDefinition, 'kind'>, model: string, speed = 1): { firstTokenMs: number; chunkMs: number; wordsPerChunk: [number, number] } {
+  const pace = KINDS[provider.kind].demo
+  const factor = (0.7 + (fnv1a(model) % 61) / 100) / speed
+  return { firstTokenMs: pace.firstTokenMs * factor, chunkMs: pace.chunkMs * factor, wordsPerChunk: pace.wordsPerChunk }
+}
+
 export function createDemoAdapter(provider: ProviderDefinition, env: Env): ProviderAdapter {
   const speed = Number(env.AI_CHAT_DEMO_SPEED) > 0 ? Number(env.AI_CHAT_DEMO_SPEED) : 1
-  const pace = KINDS[provider.kind].demo
   return {
     id: provider.id,
     async *stream(call, { signal }): AsyncGenerator<StreamEvent> {
@@ -43,17 +49,16 @@ export function createDemoAdapter(provider: ProviderDefinition, env: Env): Provi
       const limit = call.maxTokens * 4
       const text = full.length > limit ? full.slice(0, limit) : full
       const next = seededRandom(fnv1a(`${provider.id}\n${call.model}\n${call.messages.at(-1)?.content ?? ''}`))
-      // Models of one provider differ in pace: from 0.7× to 1.3× the provider's.
-      const modelPace = 0.7 + (fnv1a(call.model) % 61) / 100
+      const pace = demoPace(provider, call.model, speed)
       yield { type: 'model', model: call.model }
-      await sleep((pace.firstTokenMs * modelPace) / speed, signal)
+      await sleep(pace.firstTokenMs, signal)
       const words = text.split(/(?<=\s)/)
       for (let i = 0; i < words.length; ) {
         const [min, max] = pace.wordsPerChunk
         const count = min + Math.floor(next() * (max - min + 1))
         yield { type: 'text', text: words.slice(i, i + count).join('') }
         i += count
-        if (i < words.length) await sleep((pace.chunkMs * modelPace) / speed, signal)
+        if (i < words.length) await sleep(pace.chunkMs, signal)
       }
       const input = (call.system ?? '') + call.messages.map((message) => message.content).join('\n')
       yield {

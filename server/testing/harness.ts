@@ -7,6 +7,7 @@
 import { http, passthrough, type HttpHandler } from 'msw'
 import { setupServer } from 'msw/node'
 import { setLogSink } from '../log.ts'
+import { contractViolations } from './contract.ts'
 import { startBlobs, type TestBlobs } from './blobs.ts'
 import { FakeProviders } from './fake-providers.ts'
 import { createPlatform, type Platform } from './platform.ts'
@@ -102,6 +103,11 @@ export async function createHarness(env: Record<string, string | undefined> = {}
     } catch {
       // not JSON
     }
+    // The contract test: every response must be one the OpenAPI document describes (the platform's
+    // own 404 for a path no function serves is not ours).
+    const platformNotFound = response.status === 404 && body === 'Not found'
+    const problems = platformNotFound ? [] : contractViolations({ method: request.method, url: request.url, status: response.status, headers: response.headers, body })
+    if (problems.length) throw new Error(`The response breaks the OpenAPI contract:\n${problems.join('\n')}`)
     return { status: response.status, headers: response.headers, body: body as any }
   }
 

@@ -1,0 +1,45 @@
+/**
+ * One `npm start` for the whole e2e project (Netlify's local emulation, demo mode): started before
+ * the first test file, stopped with its whole process group after the last. The test files get its
+ * origin and the file holding its output through `inject('e2eOrigin')` / `inject('e2eServerLog')`.
+ */
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { TestProject } from 'vitest/node'
+import { freePort, killDevServer, startDevServer, stopDevServer } from './dev-server.ts'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `http://127.0.0.1:<port>` of the shared `npm start`. */
+    e2eOrigin: string
+    /** The file receiving the server's stdout and stderr (its JSON log lines). */
+    e2eServerLog: string
+  }
+}
+
+const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+
+/** The settings of the shared server. */
+export const E2E_SERVER_ENV = {
+  // Half speed leaves time to see partial text, cancel mid-answer and reload mid-turn (a demo
+  // answer then takes about 3-8 s; server/providers/demo.ts).
+  AI_CHAT_DEMO_SPEED: '0.5',
+  // Every test file calls from 127.0.0.1, so they share one client's cap on running chats (3 by
+  // default); the cap itself is tested in the server project.
+  AI_CHAT_MAX_ACTIVE_PER_IP: '50',
+}
+
+export default async function setup(project: TestProject) {
+  mkdirSync(RESULTS, { recursive: true })
+  const logFile = `${RESULTS}e2e-server.log`
+  const server = await startDevServer({ port: await freePort(), logFile, env: E2E_SERVER_ENV })
+  // Should vitest be stopped abruptly (Ctrl-C), the server still goes with it.
+  const onExit = () => killDevServer(server.child)
+  process.once('exit', onExit)
+  project.provide('e2eOrigin', server.origin)
+  project.provide('e2eServerLog', logFile)
+  return async () => {
+    await stopDevServer(server.child)
+    process.off('exit', onExit)
+  }
+}

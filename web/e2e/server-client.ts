@@ -1,0 +1,118 @@
+/**
+ * The e2e tests' view of the shared `npm start` (web/e2e/global-setup.ts): its origin, its log, and
+ * an HTTP client that behaves as a careful client of the REST API does:
+ * - a transient 5xx or dropped connection from the emulator's per-call workers
+ *   (../../../shared/netlify-facts.md) is retried after a short backoff;
+ * - a POST that creates something carries an Idempotency-Key, so such a retry never creates twice;
+ * - waiting for a chat is a long poll (`?since=<version>&wait=2000`): it ends on a change of the
+ *   status document, never after a fixed time.
+ */
+import { readFileSync } from 'node:fs'
+import { inject, onTestFailed } from 'vitest'
+import type { StatusDocument } from '../../shared/types.ts'
+
+export const origin = (): string => inject('e2eOrigin')
+
+/** Everything the server printed so far (its JSON log lines among Vite's). */
+export const serverLog = (): string => readFileSync(inject('e2eServerLog'), 'utf8')
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export interface Answer {
+  status: number
+  headers: Headers
+  /** The raw body. */
+  text: string
+  /** The body parsed as JSON, or null when it is empty or not JSON. */
+  body: any
+}
+
+/** Transient failures seen and retried (5xx or no connection), for the failure report. */
+export const retried: string[] = []
+
+const TRIES = 6
+
+/** One request as curl would make it, retried on a transient failure. */
+export async function call(path: string, init: RequestInit = {}): Promise<Answer> {
+  for (let attempt = 1; ; attempt++) {
+    let response: Response | undefined
+    try {
+      response = await fetch(`${origin()}${path}`, init)
+    } catch (error) {
+      if (attempt === TRIES) throw error
+      retried.push(`${init.method ?? 'GET'} ${path}: ${(error as Error).message}`)
+    }
+    if (response && (response.status < 500 || attempt === TRIES)) {
+      const text = await response.text()
+      let body: any = null
+      try {
+        body = text ? JSON.parse(text) : null
+      } catch {
+        // An export in Markdown, or an emulator's plain-text error page.
+      }
+      return { status: response.status, headers: response.headers, text, body }
+    }
+    if (response) retried.push(`${init.method ?? 'GET'} ${path}: ${response.status} ${(await response.text()).slice(0, 200)}`)
+    await sleep(250 * attempt)
+  }
+}
+
+/** Routes whose POST creates a chat or a turn: they get an Idempotency-Key unless one is given. */
+const CREATES = /^\/api\/ai\/chat(\?|$)|\/messages(\?|$)/
+
+/**
+ * A POST as `curl -d '<json>'` sends it (a form content type; the body only has to be JSON).
+ * `headers` adds to or overrides the default ones.
+ */
+export function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const defaults: Record<string, string> = {}
+  if (body !== undefined) defaults['content-type'] = 'application/x-www-form-urlencoded'
+  if (CREATES.test(path)) defaults['idempotency-key'] = crypto.randomUUID()
+  return call(path, {
+    method: 'POST',
+    headers: { ...defaults, ...headers },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  })
+}
+
+export const isFinalChat = (doc: StatusDocument) => doc.status === 'completed' || doc.status === 'failed'
+
+/**
+ * Follows a chat with long polls until `until` holds for its status document, and returns every
+ * document seen (the last one satisfies `until`). The test's timeout bounds it; on a failure the
+ * last document seen is printed.
+ */
+export async function watchChat(chatId: string, until: (doc: StatusDocument) => boolean): Promise<StatusDocument[]> {
+  const seen: StatusDocument[] = []
+  onTestFailed(() => {
+    const last = seen.at(-1)
+    console.log(`[e2e] chat ${chatId}: ${seen.length} documents seen; the last: ${JSON.stringify(last, null, 1)?.slice(0, 3000)}`)
+    if (retried.length) console.log(`[e2e] transient failures retried: ${retried.join('\n')}`)
+  })
+  let version: string | undefined
+  for (;;) {
+    const asked = Date.now()
+    const { status, body } = await call(`/api/ai/chat/${chatId}${version ? `?since=${encodeURIComponent(version)}&wait=2000` : ''}`)
+    if (status === 304) {
+      // A 304 at once (a final chat is not held): the change asked for has not been written yet.
+      if (Date.now() - asked < 200) await sleep(250)
+      continue
+    }
+    if (status !== 200) throw new Error(`GET /api/ai/chat/${chatId} answered ${status}: ${JSON.stringify(body)}`)
+    seen.push(body)
+    version = body.version
+    if (until(body)) return seen
+  }
+}
+
+/** The result of every participant of the latest turn, with its id. */
+export const resultsOf = (doc: StatusDocument) => Object.entries(doc.results)
+
+/** Resolves once the server's output satisfies `until` (checked as the log grows). */
+export async function waitForLog(until: (log: string) => boolean): Promise<string> {
+  for (;;) {
+    const log = serverLog()
+    if (until(log)) return log
+    await sleep(100)
+  }
+}
