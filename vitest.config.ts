@@ -36,10 +36,14 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['web/e2e/**/*.test.ts'],
-          // Each file runs its own `npm start`; one at a time keeps the emulator responsive.
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
+          // One `npm start` (demo mode) for every e2e file; its origin reaches them through inject().
+          globalSetup: ['web/e2e/global-setup.ts'],
+          // The API, CLI and browser files share that server and run at the same time.
+          maxWorkers: 3,
+          // After the other projects in `npm test`: their load would slow the emulator down.
+          sequence: { groupOrder: 1 },
+          testTimeout: 120_000,
+          hookTimeout: 150_000,
         },
       },
     ],

@@ -63,6 +63,9 @@ export interface ChatOptions {
   untilFirstText?: boolean
 }
 
+/** The IP of the i-th visitor of a batch: `<prefix>.<i>` (two octets), default 10.<i> (three). */
+export const visitorIp = (i: number, prefix?: string) => (prefix ? `${prefix}.${(i >> 8) & 255}.${i & 255}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)
+
 export const visitorHeaders = (ip?: string): Record<string, string> => (ip ? { 'x-nf-client-connection-ip': ip, 'x-forwarded-for': ip } : {})
 
 /** The page's API client over `fetch`, with the visitor's headers and extra ones per request, counting status answers. */
@@ -183,8 +186,8 @@ export interface ConversationOptions extends Omit<ChatOptions, 'body' | 'label'>
   /** Each turn's label and body: turn 1's body is POSTed to /api/ai/chat, later ones' `message` to …/messages. */
   turns: Array<{ label: string; body: Record<string, unknown> }>
   /**
-   * Sent as `x-bench-tag` / `x-bench-turn` on the status requests of each turn, so the warm
-   * functions can charge their blob operations to "a poll while turn n runs".
+   * Sent as `x-bench-tag: <tag>-t<n>` and `x-bench-turn: <n>` on the requests of turn n, so the
+   * warm functions can charge their blob operations to "a poll while turn n runs".
    */
   tag?: string
 }
@@ -200,7 +203,7 @@ export async function runConversation(options: ConversationOptions): Promise<Cha
   let current: ChatRun | undefined
   const api = pageApi(
     options.origin,
-    () => ({ ...visitorHeaders(options.ip), ...(options.tag && current ? { 'x-bench-tag': options.tag, 'x-bench-turn': String(current.turn) } : {}) }),
+    () => ({ ...visitorHeaders(options.ip), ...(options.tag && current ? { 'x-bench-tag': `${options.tag}-t${current.turn}`, 'x-bench-turn': String(current.turn) } : {}) }),
     (method, path, status, startedAt) => {
       if (!current) return
       if (method === 'POST') {

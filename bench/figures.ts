@@ -3,9 +3,10 @@
  * INFO (a figure the issue asks to report without a target).
  */
 import type { EmulatorResults } from './emulator.ts'
-import type { SizeResults } from './size.ts'
+import { SDK_FUNCTIONS, SDK_PACKAGES, type SizeResults } from './size.ts'
 import { percentile, summarize, type Summary } from './stats.ts'
-import type { CostBucket, WarmResults } from './warm.ts'
+import type { BurstResult } from './burst.ts'
+import type { ConversationResults, CostBucket, WarmResults } from './warm.ts'
 import type { BatchFigures } from './workload.ts'
 import { WAIT_MS } from '../web/src/api.ts'
 
@@ -79,12 +80,143 @@ function costLine(bucket: Omit<CostBucket, 'ms'> | undefined | null, count: numb
 }
 
 function sumBuckets(buckets: Record<string, CostBucket>, prefix: string): CostBucket {
-  const total: CostBucket = { count: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0 }
+  const total: Required<CostBucket> = { count: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0, earlierResultReads: 0 }
   for (const [key, bucket] of Object.entries(buckets)) {
     if (!key.startsWith(prefix)) continue
-    for (const field of Object.keys(total) as Array<keyof CostBucket>) total[field] += bucket[field]
+    for (const field of Object.keys(total) as Array<keyof CostBucket>) total[field] += bucket[field] ?? 0
   }
   return total
+}
+
+/** The per-client cap under a burst. In-process (warm) the cap must hold exactly; on the emulator it is reported as found. */
+export function burstFigures(section: string, where: string, burst: BurstResult, exact: boolean): Figure[] {
+  const statuses = Object.entries(burst.statuses).map(([status, count]) => `${count}×${status === '0' ? 'network error' : status}`).join(', ')
+  const accepted = burst.accepted
+  return [
+    {
+      section,
+      name: `Per-client cap: ${burst.posts} POSTs from one visitor at the same instant, AI_CHAT_MAX_ACTIVE_PER_IP=${burst.cap} (${where})`,
+      target: exact ? `exactly ${burst.cap} accepted` : `${burst.cap} (the local blob server's conditional writes are not atomic: more may pass)`,
+      measured: `${accepted} accepted (${statuses}), answers within ${ms(burst.answeredWithinMs)} of each other; refused chats that reached a provider: ${burst.refusedCalled}${burst.errors.length ? `; ${burst.errors.join('; ')}` : ''}`,
+      status: exact ? pass(accepted === burst.cap && burst.refusedCalled === 0) : 'INFO',
+      hard: exact,
+      value: burst,
+    },
+    {
+      section,
+      name: `Lost results and duplicate provider calls of the accepted burst chats (${where})`,
+      target: '0 and 0',
+      measured: `${burst.lost} lost of ${accepted}, ${burst.duplicates} duplicates (${burst.providerCalls} calls)`,
+      status: pass(burst.lost === 0 && burst.duplicates === 0 && burst.providerCalls >= accepted),
+      hard: true,
+      value: { lost: burst.lost, duplicates: burst.duplicates },
+    },
+  ]
+}
+
+/** Sums buckets by request shape, whatever their HTTP status: `held+latest 200` and `held+latest 304` → `held+latest`. */
+function byShape(buckets: Record<string, CostBucket>): Record<string, Required<CostBucket>> {
+  const out: Record<string, Required<CostBucket>> = {}
+  for (const [key, bucket] of Object.entries(buckets)) {
+    const shape = key.replace(/ \d+$/, '')
+    const total = (out[shape] ??= { count: 0, ms: 0, reads: 0, writes: 0, lists: 0, deletes: 0, earlierResultReads: 0 })
+    for (const field of Object.keys(total) as Array<keyof CostBucket>) total[field] += bucket[field] ?? 0
+  }
+  return out
+}
+
+const pollCost = (bucket: Required<CostBucket> | undefined) =>
+  bucket && bucket.count ? `${num(per(bucket.lists, bucket.count), 2)} lists, ${num(per(bucket.reads, bucket.count), 2)} reads (${num(per(bucket.earlierResultReads, bucket.count), 2)} of earlier turns' results), n=${bucket.count}` : 'n/a'
+
+export function conversationFigures(conv: ConversationResults): Figure[] {
+  const section = `Conversations (warm, ${conv.conversations} at once, ${conv.turns} turns each, short answers)`
+  const out: Figure[] = []
+  const posts = conv.perTurn.map((turn) => ({ turn: turn.turn, post: summarize(turn.figures.postLatencyMs) }))
+  const first = posts[0]?.post
+  const last = posts.at(-1)
+  if (first && last) {
+    out.push({
+      section,
+      name: `POST of turn n → 202 against turn 1's POST`,
+      target: '—',
+      measured: `turn 1 ${p2(first)}; turn ${last.turn} ${p2(last.post)} (${num(last.post.p50 / first.p50, 2)}× at p50); p50 by turn: ${posts.map((entry) => `${entry.turn}: ${ms(entry.post.p50)}`).join(', ')}`,
+      status: 'INFO',
+      value: posts,
+    })
+  }
+  const third = conv.perTurn.find((turn) => turn.turn === 3)
+  if (third) out.push(...stalenessFigures(section, `warm, turn 3 of ${conv.conversations} conversations`, third.figures).slice(0, 2))
+  const lost = conv.perTurn.reduce((sum, turn) => sum + turn.figures.lost, 0)
+  const results = conv.perTurn.reduce((sum, turn) => sum + turn.figures.providerResults, 0)
+  const duplicates = conv.perTurn.reduce((sum, turn) => sum + turn.figures.duplicates, 0)
+  const calls = conv.perTurn.reduce((sum, turn) => sum + turn.figures.providerCalls, 0)
+  const reasons = conv.perTurn.flatMap((turn) => Object.entries(turn.figures.lostReasons).map(([reason, count]) => `turn ${turn.turn}: ${count} ${reason}`))
+  out.push({
+    section,
+    name: `Lost results (every turn of every conversation)`,
+    target: '0',
+    measured: `${lost} of ${results}${lost ? ` (${reasons.join(', ')}; e.g. ${conv.perTurn.flatMap((turn) => turn.figures.lostExamples).slice(0, 2).join('; ')}${conv.errors.length ? `; ${conv.errors.slice(0, 2).join('; ')}` : ''})` : ''}`,
+    status: pass(lost === 0),
+    hard: true,
+    value: lost,
+  })
+  out.push({ section, name: 'Duplicate provider calls (every turn)', target: '0', measured: `${duplicates} (${calls} calls)`, status: pass(duplicates === 0), hard: true, value: duplicates })
+
+  const perTurnCost = (turn: number) => byShape(Object.fromEntries(Object.entries(conv.costs).filter(([key]) => key.startsWith(`conv-t${turn} `)).map(([key, bucket]) => [key.slice(`conv-t${turn} `.length), bucket])))
+  const costFirst = perTurnCost(1)
+  const costLast = perTurnCost(conv.turns)
+  const held = (costs: Record<string, Required<CostBucket>>) => costs['status held+latest']
+  const heldFirst = held(costFirst)
+  const heldLast = held(costLast)
+  if (heldFirst && heldLast) {
+    const same = per(heldLast.lists + heldLast.reads, heldLast.count) <= per(heldFirst.lists + heldFirst.reads, heldFirst.count) * 1.25 + 0.5
+    out.push({
+      section,
+      name: `The page's poll while turn n runs (since + wait + turns=latest), blob operations per poll`,
+      target: `turn ${conv.turns} ≈ turn 1; 0 reads of earlier turns`,
+      measured: `turn 1: ${pollCost(heldFirst)}; turn ${conv.turns}: ${pollCost(heldLast)}`,
+      status: pass(heldLast.earlierResultReads === 0 && same),
+      value: { first: heldFirst, last: heldLast },
+    })
+    const postFirst = costFirst.post
+    const postLast = costLast.messages
+    if (postFirst && postLast) {
+      out.push({
+        section,
+        name: `POST of turn 1 vs POST of turn ${conv.turns}, blob operations`,
+        target: '—',
+        measured: `turn 1: ${costLine(postFirst, postFirst.count)}; turn ${conv.turns}: ${costLine(postLast, postLast.count)} (${num(per(postLast.earlierResultReads, postLast.count), 2)} reads of earlier turns' results)`,
+        status: 'INFO',
+        value: { first: postFirst, last: postLast },
+      })
+    }
+  }
+  const many = conv.finished.find((entry) => entry.turns === conv.turns)
+  const one = conv.finished.find((entry) => entry.turns === 1)
+  if (many) {
+    const shapes: Array<[string, string]> = [
+      ['first', 'plain GET (every turn with its results)'],
+      ['first+latest', '?turns=latest'],
+      ['since+latest', '?since=<version>&turns=latest (→ 304)'],
+      ['held+latest', '?since=<version>&wait=2000&turns=latest (final: → 304 at once)'],
+    ]
+    const manyShapes = byShape(many.polls)
+    const oneShapes = one ? byShape(one.polls) : {}
+    for (const [shape, label] of shapes) {
+      const mine = manyShapes[shape]
+      const single = oneShapes[shape]
+      const free = !!mine && mine.earlierResultReads === 0 && (!single || (per(mine.lists, mine.count) <= per(single.lists, single.count) && per(mine.reads, mine.count) <= per(single.reads, single.count)))
+      out.push({
+        section,
+        name: `Finished ${conv.turns}-turn chat, ${label}: blob operations per poll`,
+        target: 'finished turns cost nothing (as a 1-turn chat; 0 reads of earlier turns)',
+        measured: `${conv.turns} turns: ${pollCost(mine)}; 1 turn: ${pollCost(single)}`,
+        status: pass(free),
+        value: { turns: mine, single },
+      })
+    }
+  }
+  return out
 }
 
 export function warmFigures(warm: WarmResults): Figure[] {
@@ -139,6 +271,8 @@ export function warmFigures(warm: WarmResults): Figure[] {
       value: immediate304,
     })
   }
+  if (warm.burst) out.push(...burstFigures('Per-client cap (AI_CHAT_MAX_ACTIVE_PER_IP)', 'warm, in-process', warm.burst, true))
+  if (warm.conversations) out.push(...conversationFigures(warm.conversations))
   const scaleSection = 'Scale (warm, all chats at once, 3 providers each, one visitor per chat)'
   for (const level of warm.scale) {
     const { figures, app } = level
@@ -248,22 +382,56 @@ export function sizeFigures(size: SizeResults): Figure[] {
     { section, name: 'First-screen JS, gzipped', target: '< 15 kB', measured: `${kB(size.firstScreenJsBytes)} (${size.firstScreenFiles})`, status: pass(size.firstScreenJsBytes < 15_000), value: size.firstScreenJsBytes },
     { section, name: 'All JS, gzipped', target: '—', measured: `${kB(size.allJsBytes)} in ${size.jsFiles} files`, status: 'INFO', value: size.allJsBytes },
   ]
+  const baseline = size.baseline
+  const baselineDate = baseline ? (/\d{4}-\d{2}-\d{2}/.exec(baseline.file)?.[0] ?? baseline.file) : ''
+  /** "now (before: then)" when the last committed run measured it. */
+  const versus = (now: number, then: number | undefined, format: (x: number) => string) =>
+    then === undefined ? format(now) : `${format(now)} (${baselineDate}: ${format(then)})`
   for (const fn of size.functions) {
-    const zip = fn.zipBytes !== undefined ? `zip ${kB(fn.zipBytes)}, ` : ''
+    if (fn.files === undefined) continue
+    const before = baseline?.functions[fn.name]
+    const zip = fn.zipBytes !== undefined ? `zip ${versus(fn.zipBytes, before?.zipBytes, kB)}, ` : ''
     const sdk = fn.sdkImportMs !== undefined ? `; + ${ms(fn.sdkImportMs)} to load the 3 SDKs` : ''
+    const isNew = baseline && !before ? ' (new since the last committed run)' : ''
     out.push({
       section,
-      name: `Function ${fn.name}: bundle, cold import`,
+      name: `Function ${fn.name}: bundle, cold import${isNew}`,
       target: '—',
-      measured: `${zip}${fn.files} files ${kB(fn.unpackedBytes)} unpacked; cold import ${ms(fn.coldImportMs)}${sdk}; build ${ms(fn.buildMs)}`,
+      measured: `${zip}${versus(fn.files, before?.files, (x) => `${x} files`)}, ${versus(fn.unpackedBytes!, before?.unpackedBytes, kB)} unpacked; cold import ${versus(fn.coldImportMs!, before?.coldImportMs, ms)}${sdk}; build ${ms(fn.buildMs!)}; reaches ${fn.packages.join(', ') || 'no package'}`,
       status: 'INFO',
-      value: fn,
+      value: { ...fn, before },
     })
   }
+  const sdksOf = (fn: SizeResults['functions'][number]) => [...new Set([...(fn.sdks ?? []), ...fn.graphSdks])]
+  const checked = size.functions.filter((fn) => !SDK_FUNCTIONS.includes(fn.name))
   for (const name of ['ai-chat', 'ai-chat-status']) {
-    const fn = size.functions.find((entry) => entry.name === name)
+    const fn = checked.find((entry) => entry.name === name)
     if (!fn) continue
-    out.push({ section, name: `Function ${name} pulls in no provider SDK`, target: 'none', measured: fn.sdks.length ? fn.sdks.join(', ') : 'none', status: pass(fn.sdks.length === 0), hard: true, value: fn.sdks })
+    const sdks = sdksOf(fn)
+    out.push({ section, name: `Function ${name} pulls in no provider SDK`, target: 'none', measured: sdks.length ? sdks.join(', ') : `none (${fn.sdks ? 'built bundle and ' : ''}import graph)`, status: pass(sdks.length === 0), hard: true, value: sdks })
+  }
+  const others = checked.filter((fn) => fn.name !== 'ai-chat' && fn.name !== 'ai-chat-status')
+  if (others.length) {
+    const carrying = others.filter((fn) => sdksOf(fn).length)
+    out.push({
+      section,
+      name: `Every other function that calls no provider pulls in no SDK (${others.map((fn) => fn.name).join(', ')})`,
+      target: 'none',
+      measured: carrying.length ? carrying.map((fn) => `${fn.name}: ${sdksOf(fn).join(', ')}`).join('; ') : `none (import graph${others.some((fn) => fn.sdks) ? ', and the built bundles' : ''})`,
+      status: pass(carrying.length === 0),
+      hard: true,
+      value: Object.fromEntries(others.map((fn) => [fn.name, sdksOf(fn)])),
+    })
+  }
+  const runs = size.functions.filter((fn) => SDK_FUNCTIONS.includes(fn.name))
+  if (runs.length) {
+    out.push({
+      section,
+      name: 'Provider functions load each SDK only by import()',
+      target: '—',
+      measured: runs.map((fn) => `${fn.name}: ${fn.packages.filter((pkg) => SDK_PACKAGES.some((sdk) => pkg.startsWith(`${sdk} `) || pkg === sdk)).join(', ')}`).join('; '),
+      status: 'INFO',
+    })
   }
   return out
 }

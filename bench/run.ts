@@ -19,7 +19,7 @@ import { sizeMode, type SizeResults } from './size.ts'
 import { now, summarize } from './stats.ts'
 import { parseVariantArgs, runVariant } from './variant.ts'
 import { warmMode, type WarmResults } from './warm.ts'
-import type { BatchFigures } from './workload.ts'
+import { SHORT, type BatchFigures } from './workload.ts'
 
 const variant = parseVariantArgs(process.argv.slice(2))
 if (variant.sets.length || variant.patches.length) process.exit(await runVariant(variant))
@@ -57,15 +57,26 @@ async function main(): Promise<number> {
   let warm: WarmResults | undefined
   let emulator: EmulatorResults | undefined
   try {
-    if (parts.has('size')) {
-      size = await sizeMode(
-        smoke ? { only: ['ai-chat', 'ai-chat-status', 'health'], zips: false, importRuns: 1, progress } : { zips: true, importRuns: 5, progress },
-      )
-    }
+    const sizing = !parts.has('size')
+      ? undefined
+      : sizeMode(smoke ? { only: ['ai-chat', 'ai-chat-status'], zips: false, importRuns: 1, progress } : { zips: true, importRuns: 5, progress })
+    // The smoke run checks invariants only: its size checks and warm chats run side by side.
+    if (!smoke) size = await sizing
     if (parts.has('warm')) {
       warm = await warmMode(
         smoke
-          ? { fakeUrl, latencyChats: 0, latencyRate: 0, levels: [6], levelTimeoutMs: 30_000, idleProbe: false, progress }
+          ? {
+              fakeUrl,
+              latencyChats: 0,
+              latencyRate: 0,
+              levels: [6],
+              levelProfile: SHORT,
+              levelTimeoutMs: 30_000,
+              idleProbe: false,
+              burst: { posts: 12, cap: 3 },
+              conversations: { count: 1, turns: 3 },
+              progress,
+            }
           : {
               fakeUrl,
               latencyChats: latencyArg !== undefined ? Number(latencyArg) : 80,
@@ -74,10 +85,12 @@ async function main(): Promise<number> {
               levels: levelsArg ?? [1, 50, 200, 500],
               levelTimeoutMs: 45_000,
               idleProbe: latencyArg === undefined,
+              ...(latencyArg === undefined ? { burst: { posts: 12, cap: 3 }, conversations: { count: 6, turns: 10 } } : {}),
               progress,
             },
       )
     }
+    if (smoke) size = await sizing
     if (parts.has('emulator')) {
       emulator = await emulatorMode(
         smoke
@@ -107,6 +120,8 @@ async function main(): Promise<number> {
         latency: warm.latency && { ...warm.latency, figures: compact(warm.latency.figures) },
         realistic: warm.realistic && { ...warm.realistic, figures: compact(warm.realistic.figures) },
         idle: warm.idle,
+        burst: warm.burst,
+        conversations: warm.conversations && { ...warm.conversations, perTurn: warm.conversations.perTurn.map((turn) => ({ turn: turn.turn, figures: compact(turn.figures) })) },
         scale: warm.scale.map((level) => ({ ...level, figures: compact(level.figures) })),
       },
       emulator: emulator && {

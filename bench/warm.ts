@@ -8,11 +8,13 @@ import { appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChatRun } from './client.ts'
-import { runChat } from './client.ts'
+import { runChat, visitorIp } from './client.ts'
+import { runBurst, type BurstResult } from './burst.ts'
+import { runConversations, type ConversationRun } from './conversation.ts'
 import { fetchCalls } from './fake-providers.ts'
 import { spawnNode, type Child } from './processes.ts'
 import { now, seeded, sleep } from './stats.ts'
-import { analyseBatch, LLM_LIKE, planChats, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
+import { analyseBatch, LLM_LIKE, planChats, SHORT, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
 
 /** The AI Gateway variables, pointed at the fake providers, with fake keys. */
 export function providerEnv(fakeUrl: string): Record<string, string | undefined> {
@@ -40,6 +42,8 @@ export interface CostBucket {
   writes: number
   lists: number
   deletes: number
+  /** Reads of result blobs of turns before the caller's latest (tagged requests only). */
+  earlierResultReads?: number
 }
 
 export interface AppStats {
@@ -56,6 +60,8 @@ export interface AppStats {
   /** Most blob calls waiting for one of the 4096 slots at once. */
   blobPeakQueue: number
   backgroundErrors: number
+  /** Requests sent with `x-bench-tag`, by `<tag> <fn or status shape> <status>`. */
+  tagged: Record<string, CostBucket>
 }
 
 export interface WarmStack {
@@ -67,6 +73,8 @@ export interface WarmStack {
   logs: { warn: number; error: number; examples: string[] }
   /** NETLIFY_BLOBS_CONTEXT of this stack's blob server. */
   blobsContext: string
+  /** Changes the functions' environment (null unsets); settings are read per call. */
+  setEnv(changes: Record<string, string | null>): Promise<void>
   /** Stops the functions only (the blob server stays up, e.g. for `probeStore`). */
   stopApp(): Promise<void>
   stop(): Promise<void>
@@ -97,9 +105,9 @@ export async function startWarmStack(fakeUrl: string, env: Record<string, string
     })
     children.push(app.child)
     const { origin } = JSON.parse(app.match[1]!) as { origin: string }
-    const control = async (path: string, method = 'POST') => {
+    const control = async (path: string, method = 'POST', body?: unknown) => {
       try {
-        return await fetch(`${origin}/__bench/${path}`, { method })
+        return await fetch(`${origin}/__bench/${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
       } catch (error) {
         throw new Error(`warm-app /__bench/${path} failed (${(error as Error).message}; process exit ${app.child.process.exitCode ?? app.child.process.signalCode ?? 'none'}); its output is in ${logFile}`, { cause: error })
       }
@@ -113,6 +121,7 @@ export async function startWarmStack(fakeUrl: string, env: Record<string, string
         Object.assign(logs, { warn: 0, error: 0, examples: [] })
       },
       settle: async () => void (await control('settle')),
+      setEnv: async (changes) => void (await control('env', 'POST', changes)),
       blobsContext: context,
       stopApp: () => app.child.stop(),
       stop: async () => void (await Promise.all(children.reverse().map((child) => child.stop()))),
@@ -128,9 +137,10 @@ export interface BatchOptions {
   ratePerSecond?: number
   timeoutMs?: number
   seed?: number
-  /** Each chat is its own visitor (distinct client IP), as many people using the site would be. */
+  /** Each chat is its own visitor (distinct client IP), as many people using the site would be: `<ipPrefix>.<i>` (two octets), default 10.<i> (three). */
   ipPrefix?: string
 }
+
 
 /** Runs planned chats through page-like clients: all at once, or arriving at random at a mean rate. */
 export async function runBatch(origin: string, plans: readonly ChatPlan[], options: BatchOptions = {}): Promise<ChatRun[]> {
@@ -143,7 +153,7 @@ export async function runBatch(origin: string, plans: readonly ChatPlan[], optio
         origin,
         label: plan.label,
         body: plan.body,
-        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        ip: visitorIp(i, options.ipPrefix),
         timeoutMs: options.timeoutMs ?? 120_000,
       }),
     )
@@ -230,7 +240,20 @@ export interface IdleCost {
   immediate304: CostBucket | null
 }
 
+/** A finished chat polled again and again on a warm instance, by request shape (`first`, `first+latest`, `since+latest`, `held+latest`). */
+export type FinishedPolls = Record<string, CostBucket>
+
+export interface ConversationResults extends ConversationRun {
+  /** Blob operations of the conversations' requests, by `conv-t<n> <fn or status shape> <status>`. */
+  costs: Record<string, CostBucket>
+  /** The finished 10-turn chat (and a finished 1-turn chat), polled in each shape. */
+  finished: { turns: number; polls: FinishedPolls }[]
+}
+
 export interface WarmResults {
+  /** 12 POSTs from one visitor at the same instant with AI_CHAT_MAX_ACTIVE_PER_IP=3. */
+  burst?: BurstResult
+  conversations?: ConversationResults
   latency?: BatchResult & { ratePerSecond: number }
   /** Chats with answers as long as real models give (the request-rate target is read here). */
   realistic?: BatchResult & { ratePerSecond: number }
@@ -249,6 +272,12 @@ export interface WarmOptions {
   levelTimeoutMs: number
   /** Measure the cost of polls that find nothing new. */
   idleProbe: boolean
+  /** The per-client cap burst: `posts` POSTs from one IP with the cap at `cap`. */
+  burst?: { posts: number; cap: number }
+  /** `count` conversations of `turns` turns at once, short answers. */
+  conversations?: { count: number; turns: number }
+  /** Answers of the scale levels (default VARIED). */
+  levelProfile?: Profile
   progress: (line: string) => void
   /** Extra env for the functions (what-if experiments). */
   env?: Record<string, string | undefined>
@@ -271,11 +300,54 @@ async function idleProbe(stack: WarmStack): Promise<IdleCost> {
   return { held304: buckets['status held 304'] ?? null, immediate304: buckets['status since 304'] ?? null }
 }
 
+/** Polls a finished chat 10 times in each shape the page or a script would, tagged so its blob operations are counted apart. */
+async function pollFinished(origin: string, chatId: string, turns: number): Promise<void> {
+  const headers = { 'x-bench-tag': `finished-${turns}`, 'x-bench-turn': String(turns) }
+  const get = async (query: string) => {
+    const response = await fetch(`${origin}/api/ai/chat/${chatId}${query}`, { headers })
+    if (response.status === 200) return (await response.json()) as { version: string }
+    await response.body?.cancel()
+    return null
+  }
+  const doc = await get('')
+  if (!doc) throw new Error(`the finished chat ${chatId} could not be read`)
+  const since = encodeURIComponent(doc.version)
+  for (const query of ['', '?turns=latest', `?since=${since}&turns=latest`, `?since=${since}&wait=2000&turns=latest`]) {
+    for (let i = 0; i < 10; i++) await get(query)
+  }
+}
+
+/** Strips the tag from tagged buckets: `finished-10 status first 200` → `first 200`. */
+function bucketsOf(tagged: Record<string, CostBucket>, tag: string): FinishedPolls {
+  return Object.fromEntries(Object.entries(tagged).filter(([key]) => key.startsWith(`${tag} `)).map(([key, bucket]) => [key.slice(tag.length + 1).replace(/^status /, ''), bucket]))
+}
+
+async function conversationsPhase(stack: WarmStack, fakeUrl: string, count: number, turns: number): Promise<ConversationResults> {
+  await stack.settle()
+  await stack.reset()
+  const run = await runConversations({ origin: stack.origin, fakeUrl, count, turns, profile: SHORT, seed: 200, label: 'warm-conv', ipPrefix: '10.200', tag: 'conv', timeoutMs: 60_000 })
+  await stack.settle()
+  const finished: ConversationResults['finished'] = []
+  const longest = run.chatIds.find((id, c) => id && run.completedTurns[c] === turns)
+  if (longest) {
+    await pollFinished(stack.origin, longest, turns)
+    // A finished one-turn chat, polled the same way: what the turns before the latest add.
+    const [single] = await runBatch(stack.origin, planChats('warm-conv-single', 1, SHORT, 299), { ipPrefix: '10.201', timeoutMs: 30_000 })
+    await stack.settle()
+    if (single?.chatId) await pollFinished(stack.origin, single.chatId, 1)
+  }
+  const { tagged } = await stack.stats()
+  if (longest) finished.push({ turns, polls: bucketsOf(tagged, `finished-${turns}`) })
+  if (tagged[`finished-1 status first 200`]) finished.push({ turns: 1, polls: bucketsOf(tagged, 'finished-1') })
+  const costs = Object.fromEntries(Object.entries(tagged).filter(([key]) => key.startsWith('conv-')))
+  return { ...run, costs, finished }
+}
+
 export async function warmMode(options: WarmOptions): Promise<WarmResults> {
   const results: WarmResults = { scale: [] }
   const { fakeUrl, progress } = options
 
-  if (options.latencyChats > 0 || options.idleProbe || options.realisticChats) {
+  if (options.latencyChats > 0 || options.idleProbe || options.realisticChats || options.burst || options.conversations) {
     const stack = await startWarmStack(fakeUrl, options.env)
     try {
       if (options.latencyChats > 0) {
@@ -296,6 +368,24 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
         progress('warm: cost of polls that find nothing new')
         results.idle = await idleProbe(stack)
       }
+      if (options.burst) {
+        const { posts, cap } = options.burst
+        progress(`warm: per-client cap, ${posts} POSTs from one visitor at the same instant with AI_CHAT_MAX_ACTIVE_PER_IP=${cap}`)
+        await stack.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: String(cap) })
+        try {
+          results.burst = await runBurst({ origin: stack.origin, fakeUrl, posts, cap, ip: '198.51.100.12', label: 'warm-burst', delayMs: 2000, timeoutMs: 30_000 })
+        } finally {
+          await stack.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: providerEnv(fakeUrl).AI_CHAT_MAX_ACTIVE_PER_IP! })
+        }
+        progress(`warm: burst: ${results.burst.accepted} of ${posts} accepted (${JSON.stringify(results.burst.statuses)}), ${results.burst.lost} lost, ${results.burst.duplicates} duplicates`)
+      }
+      if (options.conversations) {
+        const { count, turns } = options.conversations
+        progress(`warm: ${count} conversations of ${turns} turns at once (short answers), then a finished ${turns}-turn chat polled in every shape`)
+        results.conversations = await conversationsPhase(stack, fakeUrl, count, turns)
+        const lost = results.conversations.perTurn.reduce((sum, turn) => sum + turn.figures.lost, 0)
+        progress(`warm: conversations done: ${lost} lost, ${results.conversations.perTurn.reduce((sum, turn) => sum + turn.figures.duplicates, 0)} duplicates`)
+      }
     } finally {
       await stack.stop()
     }
@@ -305,7 +395,7 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
     progress(`warm: scale, ${level} concurrent chat${level === 1 ? '' : 's'} x 3 providers (fresh blob store and functions process)`)
     const stack = await startWarmStack(fakeUrl, options.env)
     try {
-      const plans = planChats(`warm-scale-${level}`, level, VARIED, 100 + level)
+      const plans = planChats(`warm-scale-${level}`, level, options.levelProfile ?? VARIED, 100 + level)
       const startedAt = now()
       const result = await measure(stack, fakeUrl, plans, { timeoutMs: options.levelTimeoutMs, settleMs: 3000 })
       const wallMs = Number.isFinite(result.figures.wallMs) ? result.figures.wallMs : now() - startedAt

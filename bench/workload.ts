@@ -26,6 +26,9 @@ export interface Profile {
 /** Varied enough that providers finish at every phase of the client's poll cycle. Short answers: 0.2-5 s. */
 export const VARIED: Profile = { ttfbMs: [150, 1500], chunkMs: [15, 60], chunks: [10, 60] }
 
+/** Short answers (0.2-1.4 s): conversation turns, and the smoke run's chats. */
+export const SHORT: Profile = { ttfbMs: [100, 600], chunkMs: [15, 40], chunks: [6, 20] }
+
 /** Answers as long as real models give to a question (first token 0.3-2 s, then 1.5-12 s of streaming). */
 export const LLM_LIKE: Profile = { ttfbMs: [300, 2000], chunkMs: [20, 60], chunks: [70, 200] }
 

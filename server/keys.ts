@@ -22,7 +22,7 @@
  * rarely written): the local blob server's listing ends early when a file is renamed away under it
  * (see chat-listing.ts), and a listing of `meta/` alone never walks into the folders being written.
  */
-import { CHAT_ID_PATTERN, PARTICIPANT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../shared/schema.ts'
+import { CHAT_ID_PATTERN, PARTICIPANT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../shared/ids.ts'
 
 /** Chat ids are lowercase v4 UUIDs from `crypto.randomUUID()`; anything else is refused before it reaches a key. */
 export function isChatId(value: unknown): value is string {

@@ -11,12 +11,7 @@
  * clients to read.
  */
 import { z } from 'zod'
-
-/** Participant ids and provider ids: lowercase letters, digits and hyphens, starting with a letter or digit. */
-export const PARTICIPANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/
-/** Provider ids leave room for the `-2`, `-3` suffixes of repeated participants. */
-export const PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,28}$/
-export const CHAT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+import { CHAT_ID_PATTERN, PARTICIPANT_ID_PATTERN, PROVIDER_ID_PATTERN } from './ids.ts'
 
 const Timestamp = z.iso.datetime().meta({ description: 'ISO-8601 UTC timestamp.' })
 const ChatId = z.string().regex(CHAT_ID_PATTERN).meta({ description: 'A chat id: a lowercase v4 UUID.', examples: ['3f0c2a9e-5d1b-4c7a-9e2f-8a6b4c3d2e1f'] })

@@ -7,9 +7,18 @@ import { pageHeadersMiddleware, readHeaderRules } from './page-headers.ts'
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 
 /**
+ * Vite's logger without the plugin's suggestion to run `npx netlify init`: no Netlify account or
+ * linked site is needed to run this app locally (demo mode, or your own keys in .env).
+ */
+function withoutLinkingHint(logger: ViteDevServer['config']['logger']): ViteDevServer['config']['logger'] {
+  return { ...logger, info: (message, options) => (/netlify init/.test(message) ? undefined : logger.info(message, options)) }
+}
+
+/**
  * @netlify/vite-plugin finds netlify.toml, netlify/functions and .netlify/blobs-serve under Vite's
  * root. Our page lives in web/ (Vite's root), the Netlify project is the repository root, so hand
- * the plugin a view of the dev server whose root is the repository.
+ * the plugin a view of the dev server whose root is the repository (and whose logger stays quiet
+ * about linking a site).
  */
 function netlifyAtProjectRoot(): Plugin[] {
   const plugins: Plugin[] = [].concat(
@@ -26,7 +35,8 @@ function netlifyAtProjectRoot(): Plugin[] {
       ...plugin,
       configureServer(server: ViteDevServer) {
         const view = new Proxy(server, {
-          get: (target, prop) => (prop === 'config' ? { ...target.config, root: projectRoot } : Reflect.get(target, prop)),
+          get: (target, prop) =>
+            prop === 'config' ? { ...target.config, root: projectRoot, logger: withoutLinkingHint(target.config.logger) } : Reflect.get(target, prop),
         })
         return configureServer.call(this, view)
       },
@@ -64,7 +74,8 @@ export default defineConfig(({ mode }) => {
     build: {
       outDir: fileURLToPath(new URL('../dist', import.meta.url)),
       emptyOutDir: true,
-      // The only lazy chunk (the Markdown renderer) has no dependencies to preload: skip the helper and polyfill.
+      // The lazy chunks (chat view, Markdown, diff…) load after first paint on purpose: no preload
+      // helper or polyfill in the first screen's JS.
       modulePreload: false,
     },
   }

@@ -1,111 +1,286 @@
 /**
- * The REST API as a curl user meets it, on Netlify's local emulation (`npm start`, demo mode): the
- * background function, Blobs and routing are the emulator's own. No browser needed.
+ * The REST API as a curl user meets it, on Netlify's local emulation (the shared `npm start` of
+ * global-setup.ts, demo mode at half speed): the background functions, Blobs and routing are the
+ * emulator's own. No browser needed. Each test asks its own chat, so they run at the same time.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, startDevServer, stopDevServer } from './dev-server.ts'
+import { describe, expect, it } from 'vitest'
+import type { ProviderResult, StatusDocument } from '../../shared/types.ts'
+import { call, isFinalChat, post, resultsOf, serverLog, waitForLog, watchChat } from './server-client.ts'
 
-let server: Awaited<ReturnType<typeof startDevServer>> | undefined
-const stopOnExit = () => server?.child.pid && process.kill(-server.child.pid, 'SIGKILL')
+const FOLLOW_UP = /This is a follow-up: I see my own earlier answer in this chat, and none of the other models'\./
 
-beforeAll(async () => {
-  process.once('exit', stopOnExit)
-  // Slower simulated streams leave time to see partial text and to cancel one mid-way.
-  server = await startDevServer(await freePort(), { AI_CHAT_DEMO_SPEED: '0.5' })
-})
-afterAll(async () => {
-  await stopDevServer(server?.child)
-  process.off('exit', stopOnExit)
-})
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/**
- * A call as curl makes it. A transient 5xx or a dropped connection from the emulator's per-call
- * workers is retried, as the page does.
- */
-async function call(path: string, init: RequestInit = {}) {
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${server!.origin}${path}`, init).catch((error: unknown) => {
-      if (attempt === 5) throw error
-      return null
-    })
-    if (response && (response.status < 500 || attempt === 5)) {
-      const text = await response.text()
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
-    }
-    await sleep(300 * attempt)
-  }
+/** What every finished demo answer carries: usage, the four timings, and a price (as the model it imitates). */
+function expectFinished(result: ProviderResult | undefined, model?: string) {
+  expect(result).toMatchObject({
+    status: 'done',
+    ok: true,
+    demo: true,
+    finishReason: 'stop',
+    attempt: 1,
+    usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) },
+    timings: { queuedAt: expect.any(String), startedAt: expect.any(String), firstTokenAt: expect.any(String), finishedAt: expect.any(String) },
+    cost: { inputUsd: expect.any(Number), outputUsd: expect.any(Number), totalUsd: expect.any(Number) },
+    ...(model ? { model } : {}),
+  })
+  expect(result!.cost!.totalUsd).toBeGreaterThan(0)
+  expect(result!.text).toContain('**Demo answer**')
 }
 
-const post = (path: string, body?: unknown) =>
-  call(path, { method: 'POST', ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}) })
-
-async function pollUntil(chatId: string, done: (doc: any) => boolean, timeoutMs = 60_000) {
-  const seen: any[] = []
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const { status, body } = await call(`/api/ai/chat/${chatId}`)
-    expect(status).toBe(200)
-    seen.push(body)
-    if (done(body)) return seen
-    if (Date.now() > end) throw new Error(`not reached: ${JSON.stringify(body.results)}`)
-    await sleep(250)
-  }
+/** Creates a chat and waits until it is final. */
+async function finishedChat(input: object): Promise<StatusDocument> {
+  const accepted = await post('/api/ai/chat', input)
+  expect(accepted.status, JSON.stringify(accepted.body)).toBe(202)
+  return (await watchChat(accepted.body.chatId, isFinalChat)).at(-1)!
 }
 
-describe('the REST API on the local emulator (demo mode)', () => {
-  it('POST → 202 at once → status with partial text → final results with usage and timings', async () => {
-    const started = Date.now()
+describe.concurrent('the REST API on the local emulator (demo mode)', () => {
+  it('answers a POST with 202 and a Location, then shows partial text, then final results with usage, timings and cost', async () => {
     const accepted = await post('/api/ai/chat', { message: 'Hello from the emulator test' })
-    expect(Date.now() - started).toBeLessThan(5000)
     expect(accepted.status).toBe(202)
-    expect(accepted.headers.get('location')).toBe(`/api/ai/chat/${accepted.body.chatId}`)
-    const seen = await pollUntil(accepted.body.chatId, (doc) => doc.status === 'completed')
-    expect(seen.some((doc) => Object.values<any>(doc.results).some((r) => r.status === 'streaming' && r.text.length > 0))).toBe(true)
-    const final = seen.at(-1)
-    expect(final.demo).toBe(true)
-    for (const result of Object.values<any>(final.results)) {
-      expect(result).toMatchObject({ status: 'done', ok: true, demo: true, finishReason: 'stop', usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) } })
-      expect(result.timings).toMatchObject({ queuedAt: expect.any(String), startedAt: expect.any(String), firstTokenAt: expect.any(String), finishedAt: expect.any(String) })
+    const { chatId } = accepted.body
+    expect(accepted.body).toEqual({ success: true, chatId, status: 'pending', statusUrl: `/api/ai/chat/${chatId}` })
+    expect(accepted.headers.get('location')).toBe(`/api/ai/chat/${chatId}`)
+    expect(accepted.headers.get('content-type')).toMatch(/^application\/json/)
+
+    const seen = await watchChat(chatId, (doc) => doc.status === 'completed')
+    const final = seen.at(-1)!
+    // Every configured provider with its default model, in catalogue order.
+    expect(Object.keys(final.results)).toEqual(['openai', 'anthropic', 'gemini'])
+    // At least one answer was seen part-written: streaming, with some but not all of its final text.
+    const partial = seen.flatMap((doc) =>
+      resultsOf(doc).filter(([id, result]) => result.status === 'streaming' && result.text.length > 0 && result.text.length < final.results[id]!.text.length),
+    )
+    expect(partial.length, 'documents seen with part of an answer').toBeGreaterThan(0)
+
+    expect(final).toMatchObject({ success: true, chatId, demo: true, request: { message: 'Hello from the emulator test' } })
+    expect(final.completedAt).toEqual(expect.any(String))
+    for (const [id, result] of resultsOf(final)) expectFinished(result, final.participants.find((p) => p.id === id)!.model)
+    expect(final.totalCostUsd).toBeCloseTo(resultsOf(final).reduce((sum, [, result]) => sum + result.cost!.totalUsd, 0), 10)
+
+    // The seed's URL gives the same document.
+    const alias = await call(`/api/ai/chat/status?id=${chatId}`)
+    expect(alias.status).toBe(200)
+    expect(alias.body.results).toEqual(final.results)
+  })
+
+  it('asks two models of one provider in the participants form, keyed openai, openai-2 and anthropic', async () => {
+    const final = await finishedChat({
+      message: 'hi',
+      participants: [{ provider: 'openai', model: 'gpt-5' }, { provider: 'openai', model: 'gpt-5-mini' }, { provider: 'anthropic' }],
+    })
+    expect(final.status).toBe('completed')
+    expect(Object.keys(final.results)).toEqual(['openai', 'openai-2', 'anthropic'])
+    expect(final.participants.map(({ id, provider, model }) => ({ id, provider, model }))).toEqual([
+      { id: 'openai', provider: 'openai', model: 'gpt-5' },
+      { id: 'openai-2', provider: 'openai', model: 'gpt-5-mini' },
+      { id: 'anthropic', provider: 'anthropic', model: 'claude-sonnet-4-6' },
+    ])
+    expectFinished(final.results.openai, 'gpt-5')
+    expectFinished(final.results['openai-2'], 'gpt-5-mini')
+    expectFinished(final.results.anthropic, 'claude-sonnet-4-6')
+    // Each answer is its own model's: the demo names the model it imitates.
+    expect(final.results.openai!.text).toContain('(`gpt-5`)')
+    expect(final.results['openai-2']!.text).toContain('(`gpt-5-mini`)')
+    // Priced as the model each one imitates: gpt-5 costs more than gpt-5-mini for the same answer.
+    expect(final.results.openai!.cost!.totalUsd).toBeGreaterThan(final.results['openai-2']!.cost!.totalUsd)
+  })
+
+  it('continues each participant from its own earlier answer in a follow-up turn (202, turn 2), refusing a third while it runs', async () => {
+    const first = await finishedChat({ message: 'Name one sorting algorithm.', participants: [{ provider: 'openai' }, { provider: 'gemini' }] })
+    const { chatId } = first
+    const accepted = await post(`/api/ai/chat/${chatId}/messages`, { message: 'And a second one?' })
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202)
+    expect(accepted.body).toEqual({ success: true, chatId, turn: 2, statusUrl: `/api/ai/chat/${chatId}` })
+
+    const early = await post(`/api/ai/chat/${chatId}/messages`, { message: 'Too soon' })
+    expect(early.status).toBe(409)
+    expect(early.body.error.code).toBe('conflict')
+
+    const final = (await watchChat(chatId, (doc) => doc.turns.length === 2 && isFinalChat(doc))).at(-1)!
+    expect(final.status).toBe('completed')
+    expect(final.turns.map(({ turn, message, status, participants }) => ({ turn, message, status, participants }))).toEqual([
+      { turn: 1, message: 'Name one sorting algorithm.', status: 'completed', participants: ['openai', 'gemini'] },
+      { turn: 2, message: 'And a second one?', status: 'completed', participants: ['openai', 'gemini'] },
+    ])
+    for (const [, result] of resultsOf(final)) {
+      expectFinished(result)
+      expect(result.text).toContain('> And a second one?')
+      expect(result.text).toMatch(FOLLOW_UP)
     }
-    const same = await call(`/api/ai/chat/status?id=${accepted.body.chatId}`)
-    expect(same.body.results).toEqual(final.results)
+    // Turn 1's answers are kept as they were, and did not see any earlier answer.
+    expect(final.turns[0]!.results!.openai!.text).toBe(first.results.openai!.text)
+    expect(final.turns[0]!.results!.gemini!.text).not.toMatch(FOLLOW_UP)
+    // The cost covers both turns.
+    expect(final.totalCostUsd).toBeCloseTo(final.turns[0]!.totalCostUsd! + final.turns[1]!.totalCostUsd!, 10)
   })
 
-  it('cancel keeps the text received so far, and retry runs that provider again', async () => {
-    const { body } = await post('/api/ai/chat', { message: 'Cancel me half way', models: { anthropic: 'claude-sonnet-4-6' } })
-    await pollUntil(body.chatId, (doc) => doc.results.anthropic.status === 'streaming')
-    const cancel = await post(`/api/ai/chat/${body.chatId}/cancel`)
+  it('picks a turn’s best answer, and exports both turns as a Markdown attachment (sync path for chat and turn)', async () => {
+    const created = await post('/api/ai/chat?mode=sync', { message: 'Compare tabs and spaces', participants: [{ provider: 'gemini' }, { provider: 'anthropic', model: 'claude-haiku-4-5' }] })
+    expect(created.status, JSON.stringify(created.body)).toBe(200)
+    const { chatId } = created.body
+    const next = await post(`/api/ai/chat/${chatId}/messages?mode=sync`, { message: 'Now in one word.' })
+    expect(next.status, JSON.stringify(next.body)).toBe(200)
+    expect(next.body.turns).toHaveLength(2)
+    expect(next.body.status).toBe('completed')
+
+    const pick = await post(`/api/ai/chat/${chatId}/turns/2/pick`, { participant: 'anthropic' })
+    expect(pick.status).toBe(200)
+    expect(pick.body).toEqual({ success: true, chatId, turn: 2, pick: 'anthropic' })
+    const refused = await post(`/api/ai/chat/${chatId}/turns/2/pick`, { participant: 'openai' })
+    expect(refused.status).toBe(400)
+    expect(refused.body.success).toBe(false)
+    const missingTurn = await post(`/api/ai/chat/${chatId}/turns/7/pick`, { participant: 'gemini' })
+    expect(missingTurn.status).toBe(404)
+    const doc = await call(`/api/ai/chat/${chatId}`)
+    expect(doc.body.turns.map((turn: { pick: string | null }) => turn.pick)).toEqual([null, 'anthropic'])
+
+    const md = await call(`/api/ai/chat/${chatId}/export?format=md`)
+    expect(md.status).toBe(200)
+    expect(md.headers.get('content-type')).toMatch(/^text\/markdown/)
+    expect(md.headers.get('content-disposition')).toMatch(/^attachment; filename="compare-tabs-and-spaces[\w-]*\.md"$/)
+    expect(md.text).toMatch(/^# Compare tabs and spaces\n/)
+    const turn1 = md.text.indexOf('## Turn 1')
+    const turn2 = md.text.indexOf('## Turn 2')
+    expect(turn1).toBeGreaterThan(0)
+    expect(turn2).toBeGreaterThan(turn1)
+    expect(md.text.slice(turn2)).toContain('> Now in one word.')
+    expect(md.text.slice(turn2)).toMatch(/### anthropic .*picked as best/)
+    for (const result of [...Object.values<ProviderResult>(next.body.turns[0].results), ...Object.values<ProviderResult>(next.body.results)]) {
+      expect(md.text).toContain(result.text.trim())
+    }
+
+    const json = await call(`/api/ai/chat/${chatId}/export?format=json`)
+    expect(json.headers.get('content-disposition')).toMatch(/^attachment; filename="[\w-]+\.json"$/)
+    expect(json.body.turns.map((turn: { results: object }) => Object.keys(turn.results))).toEqual([
+      ['gemini', 'anthropic'],
+      ['gemini', 'anthropic'],
+    ])
+  })
+
+  it('cancel keeps the text received so far, and retry {participant} runs it again as attempt 2', async () => {
+    const { body } = await post('/api/ai/chat', { message: 'Cancel me half way', participants: [{ provider: 'anthropic', model: 'claude-sonnet-4-6' }] })
+    const { chatId } = body
+    const streaming = (await watchChat(chatId, (doc) => doc.results.anthropic!.status === 'streaming' && doc.results.anthropic!.text.length > 0)).at(-1)!
+    const cancel = await post(`/api/ai/chat/${chatId}/cancel`)
     expect(cancel.status).toBe(202)
-    const final = (await pollUntil(body.chatId, (doc) => doc.status === 'failed' || doc.status === 'completed')).at(-1)
-    expect(final.status).toBe('failed')
-    expect(final.results.anthropic.status).toBe('cancelled')
-    expect(final.results.anthropic.text.length).toBeGreaterThan(0)
+    expect(cancel.body).toMatchObject({ success: true, chatId, cancelled: ['anthropic'] })
 
-    const retry = await post(`/api/ai/chat/${body.chatId}/retry`, { provider: 'anthropic' })
-    expect(retry.status).toBe(202)
-    expect(retry.body.attempt).toBe(2)
-    const again = (await pollUntil(body.chatId, (doc) => doc.status === 'completed')).at(-1)
-    expect(again.results.anthropic).toMatchObject({ status: 'done', attempt: 2 })
+    const cancelled = (await watchChat(chatId, isFinalChat)).at(-1)!
+    expect(cancelled.status).toBe('failed')
+    expect(cancelled.results.anthropic).toMatchObject({ status: 'cancelled', ok: false, attempt: 1 })
+    // The text kept is what had arrived: at least what was seen streaming, less than a whole answer.
+    expect(cancelled.results.anthropic!.text.startsWith(streaming.results.anthropic!.text)).toBe(true)
+    // Nothing runs any more: a second cancel has nothing to stop.
+    const again = await post(`/api/ai/chat/${chatId}/cancel`)
+    expect(again.status).toBe(200)
+    expect(again.body.cancelled).toEqual([])
+
+    const retry = await post(`/api/ai/chat/${chatId}/retry`, { participant: 'anthropic' })
+    expect(retry.status, JSON.stringify(retry.body)).toBe(202)
+    expect(retry.body).toMatchObject({ success: true, chatId, participant: 'anthropic', provider: 'anthropic', turn: 1, attempt: 2 })
+    const retried = (await watchChat(chatId, (doc) => doc.results.anthropic!.attempt === 2 && isFinalChat(doc))).at(-1)!
+    expect(retried.status).toBe('completed')
+    expect(retried.results.anthropic).toMatchObject({ status: 'done', attempt: 2, finishReason: 'stop' })
+    expect(retried.results.anthropic!.text.length).toBeGreaterThan(cancelled.results.anthropic!.text.length)
+    // A done answer is not retried.
+    const refused = await post(`/api/ai/chat/${chatId}/retry`, { participant: 'anthropic' })
+    expect(refused.status).toBe(409)
   })
 
-  it('the sync rollback path answers with the finished document', async () => {
-    const answer = await post('/api/ai/chat?mode=sync', { message: 'Sync on the emulator', models: { gemini: 'gemini-2.5-flash' } })
+  it('returns the same chat for a repeat with the same Idempotency-Key, and 422 for another body under it', async () => {
+    const key = `e2e-${crypto.randomUUID()}`
+    const input = { message: 'Only once, please', participants: [{ provider: 'gemini' }] }
+    const first = await post('/api/ai/chat', input, { 'idempotency-key': key })
+    const repeat = await post('/api/ai/chat', input, { 'idempotency-key': key })
+    expect(first.status).toBe(202)
+    expect(repeat.status).toBe(202)
+    expect(repeat.body.chatId).toBe(first.body.chatId)
+    const other = await post('/api/ai/chat', { ...input, message: 'Something else' }, { 'idempotency-key': key })
+    expect(other.status).toBe(422)
+    expect(other.body.error.code).toBe('idempotency_mismatch')
+    await watchChat(first.body.chatId, isFinalChat)
+  })
+
+  it('answers ?mode=sync with 200 and the finished document', async () => {
+    const answer = await post('/api/ai/chat?mode=sync', { message: 'Sync on the emulator', participants: [{ provider: 'gemini', model: 'gemini-2.5-flash' }] })
     expect(answer.status).toBe(200)
-    expect(answer.body).toMatchObject({ status: 'completed', results: { gemini: { status: 'done' } } })
+    expect(answer.body).toMatchObject({ success: true, status: 'completed', turns: [{ turn: 1, status: 'completed' }] })
+    expectFinished(answer.body.results.gemini, 'gemini-2.5-flash')
   })
 
-  it('refuses bad input with JSON errors, and a forged trigger with a silent 202 that runs nothing', async () => {
-    const bad = await call('/api/ai/chat', { method: 'POST', body: 'not json' })
-    expect(bad.status).toBe(400)
-    expect(bad.body.error.code).toBe('invalid_json')
-    const wrong = await call('/api/ai/chat', { method: 'DELETE' })
-    expect(wrong.status).toBe(405)
-    expect(wrong.headers.get('allow')).toBe('POST, OPTIONS')
-    const forged = await post('/.netlify/functions/ai-chat-run-background', { chatId: '00000000-0000-4000-8000-000000000000', signature: 'forged' })
-    expect(forged.status).toBe(202)
-    for (let i = 0; i < 20 && !server!.output().includes('trigger_refused'); i++) await sleep(100)
-    expect(server!.output()).toContain('trigger_refused')
+  it('describes itself at /api/openapi.json as an OpenAPI 3.1 document', async () => {
+    const { status, headers, body } = await call('/api/openapi.json')
+    expect(status).toBe(200)
+    expect(headers.get('content-type')).toMatch(/^application\/json/)
+    expect(body.openapi).toMatch(/^3\.1\.\d+$/)
+    expect(body.info).toMatchObject({ title: expect.any(String), version: expect.any(String) })
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/ai/chat',
+        '/api/ai/chat/{chatId}',
+        '/api/ai/chat/{chatId}/messages',
+        '/api/ai/chat/{chatId}/cancel',
+        '/api/ai/chat/{chatId}/retry',
+        '/api/ai/chat/{chatId}/turns/{turn}/pick',
+        '/api/ai/chat/{chatId}/export',
+        '/api/ai/models',
+      ]),
+    )
+  })
+
+  it.each([
+    ['a body that is not JSON', () => post('/api/ai/chat', 'not json'), 400, 'invalid_json'],
+    ['an empty message', () => post('/api/ai/chat', { message: ' ' }), 400, 'invalid_request'],
+    ['an unknown field', () => post('/api/ai/chat', { message: 'hi', model: 'gpt-5' }), 400, 'invalid_request'],
+    ['an unknown provider', () => post('/api/ai/chat', { message: 'hi', participants: [{ provider: 'nope' }] }), 400, 'unknown_provider'],
+    ['a model not allowed', () => post('/api/ai/chat', { message: 'hi', participants: [{ provider: 'openai', model: 'gpt-99' }] }), 400, 'model_not_allowed'],
+    ['a body over 64 KiB', () => post('/api/ai/chat', { message: 'x'.repeat(70_000) }), 413, 'payload_too_large'],
+    ['a chat id that is not one', () => call('/api/ai/chat/not-a-chat-id'), 400, 'invalid_id'],
+    ['a chat that does not exist', () => call(`/api/ai/chat/${crypto.randomUUID()}`), 404, 'not_found'],
+    ['a follow-up to a chat that does not exist', () => post(`/api/ai/chat/${crypto.randomUUID()}/messages`, { message: 'hi' }), 404, 'not_found'],
+    ['an export format that does not exist', () => call(`/api/ai/chat/${crypto.randomUUID()}/export?format=pdf`), 400, 'invalid_request'],
+    ['a method the route does not take', () => call('/api/ai/chat', { method: 'DELETE' }), 405, 'method_not_allowed'],
+  ] as const)('refuses %s with a JSON error', async (_, send, status, code) => {
+    const answer = await send()
+    expect(answer.status).toBe(status)
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(answer.body).toEqual({ success: false, error: { code, message: expect.any(String) } })
+    if (status === 405) expect(answer.headers.get('allow')).toBe('POST, OPTIONS')
+  })
+
+  it('answers a forged trigger of a run function with a silent 202 that runs nothing', async () => {
+    const lines = (event: string, chatId?: string) =>
+      serverLog()
+        .split('\n')
+        .filter((line) => line.includes(`"event":"${event}"`) && (!chatId || line.includes(chatId)))
+    const final = await finishedChat({ message: 'Forge my trigger', participants: [{ provider: 'gemini' }] })
+    const { chatId } = final
+    // Its own run has ended and said so.
+    await waitForLog(() => lines('run_finished', chatId).length === 1)
+    const refusedBefore = lines('trigger_refused').length
+
+    for (const fn of ['ai-chat-run-background', 'ai-chat-run-demo-background']) {
+      const forged = await post(`/.netlify/functions/${fn}`, { chatId, signature: 'forged' })
+      expect(forged.status, fn).toBe(202)
+      expect(forged.text, fn).toBe('')
+    }
+    // The emulator answers a background call once the function has returned: its log line is written or on its way.
+    await waitForLog(() => lines('trigger_refused').length >= refusedBefore + 2)
+    expect(lines('run_finished', chatId)).toHaveLength(1)
+    const after = await call(`/api/ai/chat/${chatId}`)
+    expect(after.body.version).toBe(final.version)
+  })
+
+  it('runs the cleanup function by hand under npm start without a token, answering its report', async () => {
+    const answer = await post('/.netlify/functions/ai-chat-cleanup')
+    expect(answer.status, `${answer.text}\n${serverLog().split('\n').filter((line) => line.includes('cleanup')).slice(-3).join('\n')}`).toBe(200)
+    expect(answer.body).toEqual({
+      chatsSeen: expect.any(Number),
+      chatsDeleted: expect.any(Number),
+      blobsDeleted: expect.any(Number),
+      markersDeleted: expect.any(Number),
+      finished: true,
+      ms: expect.any(Number),
+    })
   })
 })

@@ -8,7 +8,7 @@
  *   status document, never after a fixed time.
  */
 import { readFileSync } from 'node:fs'
-import { inject, onTestFailed } from 'vitest'
+import { inject } from 'vitest'
 import type { StatusDocument } from '../../shared/types.ts'
 
 export const origin = (): string => inject('e2eOrigin')
@@ -78,19 +78,26 @@ export function post(path: string, body?: unknown, headers: Record<string, strin
 export const isFinalChat = (doc: StatusDocument) => doc.status === 'completed' || doc.status === 'failed'
 
 /**
+ * Not a speed bound: a chat that never gets where a test waits for it is reported with the last
+ * document seen, instead of a bare timeout (the e2e tests' timeout is longer).
+ */
+const HANG_MS = 90_000
+
+/**
  * Follows a chat with long polls until `until` holds for its status document, and returns every
- * document seen (the last one satisfies `until`). The test's timeout bounds it; on a failure the
- * last document seen is printed.
+ * document seen (the last one satisfies `until`).
  */
 export async function watchChat(chatId: string, until: (doc: StatusDocument) => boolean): Promise<StatusDocument[]> {
   const seen: StatusDocument[] = []
-  onTestFailed(() => {
-    const last = seen.at(-1)
-    console.log(`[e2e] chat ${chatId}: ${seen.length} documents seen; the last: ${JSON.stringify(last, null, 1)?.slice(0, 3000)}`)
-    if (retried.length) console.log(`[e2e] transient failures retried: ${retried.join('\n')}`)
-  })
+  const hangsAt = Date.now() + HANG_MS
   let version: string | undefined
   for (;;) {
+    if (Date.now() > hangsAt) {
+      throw new Error(
+        `chat ${chatId} never got there; ${seen.length} documents seen, the last: ${JSON.stringify(seen.at(-1))?.slice(0, 4000)}` +
+          (retried.length ? `\ntransient failures retried: ${retried.join('\n')}` : ''),
+      )
+    }
     const asked = Date.now()
     const { status, body } = await call(`/api/ai/chat/${chatId}${version ? `?since=${encodeURIComponent(version)}&wait=2000` : ''}`)
     if (status === 304) {
@@ -110,9 +117,10 @@ export const resultsOf = (doc: StatusDocument) => Object.entries(doc.results)
 
 /** Resolves once the server's output satisfies `until` (checked as the log grows). */
 export async function waitForLog(until: (log: string) => boolean): Promise<string> {
-  for (;;) {
+  for (const hangsAt = Date.now() + HANG_MS; Date.now() < hangsAt; ) {
     const log = serverLog()
     if (until(log)) return log
     await sleep(100)
   }
+  throw new Error(`the server's output never showed what was waited for; its end:\n${serverLog().slice(-3000)}`)
 }
