@@ -74,7 +74,7 @@ async function main(): Promise<number> {
               levelTimeoutMs: 30_000,
               idleProbe: false,
               burst: { posts: 12, cap: 3 },
-              conversations: { count: 1, turns: 3 },
+              conversations: { count: 1, turns: 2, finishedPolls: false },
               progress,
             }
           : {
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
               levels: levelsArg ?? [1, 50, 200, 500],
               levelTimeoutMs: 45_000,
               idleProbe: latencyArg === undefined,
-              ...(latencyArg === undefined ? { burst: { posts: 12, cap: 3 }, conversations: { count: 6, turns: 10 } } : {}),
+              ...(latencyArg === undefined ? { burst: { posts: 12, cap: 3 }, conversations: { count: 6, turns: 10, finishedPolls: true } } : {}),
               progress,
             },
       )

@@ -168,8 +168,8 @@ export interface BatchResult {
 }
 
 /** Warms the functions (one chat end to end), then runs the plans in a fresh measurement window. */
-async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions & { settleMs?: number }): Promise<BatchResult> {
-  const warmup = planChats(`warmup-${plans[0]!.label.split('#')[0]}`, 1, VARIED, 99)
+async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions & { settleMs?: number; warmupProfile?: Profile }): Promise<BatchResult> {
+  const warmup = planChats(`warmup-${plans[0]!.label.split('#')[0]}`, 1, options.warmupProfile ?? VARIED, 99)
   await runBatch(stack.origin, warmup, { timeoutMs: 30_000 })
   await stack.settle()
   await stack.reset()
@@ -274,8 +274,8 @@ export interface WarmOptions {
   idleProbe: boolean
   /** The per-client cap burst: `posts` POSTs from one IP with the cap at `cap`. */
   burst?: { posts: number; cap: number }
-  /** `count` conversations of `turns` turns at once, short answers. */
-  conversations?: { count: number; turns: number }
+  /** `count` conversations of `turns` turns at once, short answers; `finishedPolls`: then poll a finished one in every shape. */
+  conversations?: { count: number; turns: number; finishedPolls: boolean }
   /** Answers of the scale levels (default VARIED). */
   levelProfile?: Profile
   progress: (line: string) => void
@@ -322,13 +322,13 @@ function bucketsOf(tagged: Record<string, CostBucket>, tag: string): FinishedPol
   return Object.fromEntries(Object.entries(tagged).filter(([key]) => key.startsWith(`${tag} `)).map(([key, bucket]) => [key.slice(tag.length + 1).replace(/^status /, ''), bucket]))
 }
 
-async function conversationsPhase(stack: WarmStack, fakeUrl: string, count: number, turns: number): Promise<ConversationResults> {
+async function conversationsPhase(stack: WarmStack, fakeUrl: string, count: number, turns: number, polls: boolean): Promise<ConversationResults> {
   await stack.settle()
   await stack.reset()
   const run = await runConversations({ origin: stack.origin, fakeUrl, count, turns, profile: SHORT, seed: 200, label: 'warm-conv', ipPrefix: '10.200', tag: 'conv', timeoutMs: 60_000 })
   await stack.settle()
   const finished: ConversationResults['finished'] = []
-  const longest = run.chatIds.find((id, c) => id && run.completedTurns[c] === turns)
+  const longest = polls ? run.chatIds.find((id, c) => id && run.completedTurns[c] === turns) : undefined
   if (longest) {
     await pollFinished(stack.origin, longest, turns)
     // A finished one-turn chat, polled the same way: what the turns before the latest add.
@@ -380,9 +380,9 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
         progress(`warm: burst: ${results.burst.accepted} of ${posts} accepted (${JSON.stringify(results.burst.statuses)}), ${results.burst.lost} lost, ${results.burst.duplicates} duplicates`)
       }
       if (options.conversations) {
-        const { count, turns } = options.conversations
-        progress(`warm: ${count} conversations of ${turns} turns at once (short answers), then a finished ${turns}-turn chat polled in every shape`)
-        results.conversations = await conversationsPhase(stack, fakeUrl, count, turns)
+        const { count, turns, finishedPolls } = options.conversations
+        progress(`warm: ${count} conversation${count === 1 ? '' : 's'} of ${turns} turns at once (short answers)${finishedPolls ? `, then a finished ${turns}-turn chat polled in every shape` : ''}`)
+        results.conversations = await conversationsPhase(stack, fakeUrl, count, turns, finishedPolls)
         const lost = results.conversations.perTurn.reduce((sum, turn) => sum + turn.figures.lost, 0)
         progress(`warm: conversations done: ${lost} lost, ${results.conversations.perTurn.reduce((sum, turn) => sum + turn.figures.duplicates, 0)} duplicates`)
       }
@@ -397,7 +397,7 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
     try {
       const plans = planChats(`warm-scale-${level}`, level, options.levelProfile ?? VARIED, 100 + level)
       const startedAt = now()
-      const result = await measure(stack, fakeUrl, plans, { timeoutMs: options.levelTimeoutMs, settleMs: 3000 })
+      const result = await measure(stack, fakeUrl, plans, { timeoutMs: options.levelTimeoutMs, settleMs: 3000, warmupProfile: options.levelProfile ?? VARIED })
       const wallMs = Number.isFinite(result.figures.wallMs) ? result.figures.wallMs : now() - startedAt
       const entry: ScaleLevel = { ...result, concurrent: level, chatsPerSecond: result.figures.finalChats / (wallMs / 1000) }
       results.scale.push(entry)
@@ -407,7 +407,7 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
     } finally {
       await stack.stop()
     }
-    if (level === Math.max(...options.levels) && level > 1) {
+    if (level === Math.max(...options.levels) && level >= 50) {
       progress(`warm: the local blob server's throughput with ${level} chats stored (fresh server)`)
       results.scale.at(-1)!.storeCapacity = await probeStore(level)
     }

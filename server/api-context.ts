@@ -3,12 +3,15 @@ import type { Context } from '@netlify/functions'
 import { clientId, clientIp } from './client-slots.ts'
 import { AppError } from './errors.ts'
 import { param } from './http.ts'
+import type { StoredAnswer } from './idempotency.ts'
 import { isChatId } from './keys.ts'
+import { describeError, log } from './log.ts'
+import type { ChatRecord } from './records.ts'
 import { createReview } from './recovery.ts'
 import type { Settings } from './settings.ts'
-import type { Reviewer } from './status-reader.ts'
+import { currentDocument, type Reviewer } from './status-reader.ts'
 import type { ChatStore } from './store.ts'
-import { startRun, triggerSecret } from './trigger.ts'
+import { runViaSyncFunction, startRun, triggerSecret } from './trigger.ts'
 
 /** The chat id of the route (`:id`), or of `?id=` on `/api/ai/chat/status`. */
 export function chatIdOf(context: Pick<Context, 'params'>, url: URL): string {
@@ -35,4 +38,39 @@ export function modeOf(url: URL, config: Settings): 'sync' | 'background' {
   const mode = url.searchParams.get('mode')
   if (mode !== null && mode !== 'sync' && mode !== 'background') throw new AppError('invalid_request', '"mode" must be "sync" or "background".')
   return mode ?? config.defaultMode
+}
+
+export interface TurnStart {
+  store: ChatStore
+  context: Pick<Context, 'waitUntil'>
+  url: URL
+  mode: 'sync' | 'background'
+  chat: ChatRecord
+  turn: number
+  secret: string
+  /** Epoch ms at which the sync path gives up on participants still running. */
+  deadline: number
+  /** When the answer may be forgotten (the chat's expiry from this turn on). */
+  expiresAt: string
+  /** The 202 body of the background path. */
+  accepted: Record<string, unknown>
+}
+
+/**
+ * Runs a turn that was just stored: with `mode=sync` in the sync function (the rollback path),
+ * answered with the finished document; otherwise, or if that call fails, in the background, answered
+ * 202 at once with the status URL.
+ */
+export async function startTurn({ store, context, url, mode, chat, turn, secret, deadline, expiresAt, accepted }: TurnStart): Promise<StoredAnswer> {
+  if (mode === 'sync') {
+    try {
+      await runViaSyncFunction(url.origin, chat.chatId, secret, deadline, turn)
+      return { status: 200, body: (await currentDocument(store, chat.chatId)).document, expiresAt }
+    } catch (error) {
+      log.error('sync_run_failed', { chatId: chat.chatId, turn, error: describeError(error) })
+    }
+  }
+  context.waitUntil(startRun(url.origin, chat, secret, turn))
+  const statusUrl = `/api/ai/chat/${chat.chatId}`
+  return { status: 202, body: { ...accepted, statusUrl }, headers: { location: statusUrl }, expiresAt }
 }

@@ -100,8 +100,8 @@ export async function loadTurn(store: ChatStore, chat: ChatRecord, turn: number)
   const key = turnKey(chat.chatId, turn)
   const record = (immutable.get(key) as TurnRecord | undefined) ?? (await store.getJSON<TurnRecord>(key))
   if (!record) return null
-  remember(key, record)
-  return { turn: record.turn, message: record.message, participants: record.participants, createdAt: record.createdAt, expiresAt: record.expiresAt, earlier: record.earlier }
+  const { chatId: _chatId, ...turnView } = remember(key, record)
+  return turnView
 }
 
 /** The expired error of a chat whose latest turn has passed its expiry. */

@@ -65,14 +65,7 @@ export interface Marker {
 }
 
 /** A turn as the runner and readers see it, turn 1 included. */
-export interface TurnView {
-  turn: number
-  message: string
-  participants: string[]
-  createdAt: string
-  expiresAt: string
-  earlier: TurnSummary[]
-}
+export type TurnView = Omit<TurnRecord, 'chatId'>
 
 /** Turn 1 of a chat, in the shape of a later turn. */
 export function firstTurn(chat: ChatRecord): TurnView {

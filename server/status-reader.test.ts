@@ -64,14 +64,20 @@ describe('reading a status from a listing that misses blobs (the local blob serv
   })
 })
 
+/** A chat whose one participant is streaming, and its first document. */
+async function streamingChat() {
+  const { store } = memoryStore()
+  await saveChat(store, chat())
+  await store.setJSON(resultKey(chatId, 1, 'anthropic', 1), result('streaming', 1, 'a'))
+  const first = await readStatus(store, chatId)
+  if (!first.changed) throw new Error('expected a document')
+  return { store, first }
+}
+
 describe('holding a status request', () => {
   it('stops at once, without an error, when the caller goes away', async () => {
     vi.useFakeTimers()
-    const { store } = memoryStore()
-    await saveChat(store, chat())
-    await store.setJSON(resultKey(chatId, 1, 'anthropic', 1), result('streaming', 1, 'a'))
-    const first = await readStatus(store, chatId)
-    if (!first.changed) throw new Error('expected a document')
+    const { store, first } = await streamingChat()
     const controller = new AbortController()
     const held = readStatus(store, chatId, { since: first.document.version, waitMs: 10_000, signal: controller.signal })
     await vi.advanceTimersByTimeAsync(WAIT_POLL_MS * 2)
@@ -82,11 +88,7 @@ describe('holding a status request', () => {
 
   it('answers a state change at once and holds grown text until the wait ends', async () => {
     vi.useFakeTimers()
-    const { store } = memoryStore()
-    await saveChat(store, chat())
-    await store.setJSON(resultKey(chatId, 1, 'anthropic', 1), result('streaming', 1, 'a'))
-    const first = await readStatus(store, chatId)
-    if (!first.changed) throw new Error('expected a document')
+    const { store, first } = await streamingChat()
     let settled = false
     const grown = readStatus(store, chatId, { since: first.document.version, waitMs: 2_000 }).finally(() => (settled = true))
     await store.setJSON(resultKey(chatId, 1, 'anthropic', 1), result('streaming', 1, 'ab'))

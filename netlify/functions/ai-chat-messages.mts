@@ -3,16 +3,13 @@
  * continues from its own earlier answers. 202 `{ success, chatId, turn, statusUrl }` at once.
  */
 import type { Config } from '@netlify/functions'
-import type { TurnAccepted } from '../../shared/types.ts'
-import { chatIdOf, clientOf, modeOf, reviewer } from '../../server/api-context.ts'
+import { chatIdOf, clientOf, modeOf, reviewer, startTurn } from '../../server/api-context.ts'
 import { claimSlot } from '../../server/client-slots.ts'
 import { json, readJsonBody, route } from '../../server/http.ts'
 import { fingerprint, idempotencyKeyOf, idempotent } from '../../server/idempotency.ts'
-import { describeError, log } from '../../server/log.ts'
 import { settings } from '../../server/settings.ts'
 import { currentDocument } from '../../server/status-reader.ts'
 import { openStore } from '../../server/store.ts'
-import { runViaSyncFunction, startRun } from '../../server/trigger.ts'
 import { planTurn, saveTurn, turnParticipants } from '../../server/turns.ts'
 import { validateMessageInput } from '../../server/validate.ts'
 
@@ -33,18 +30,8 @@ export default route(['POST'], async (req, context) => {
     const record = planTurn(snapshot, document, input.message, turnParticipants(snapshot, input.participants), config)
     await claimSlot(store, config, client, { chatId, turn: record.turn })
     await saveTurn(store, record)
-    if (mode === 'sync') {
-      try {
-        await runViaSyncFunction(url.origin, chatId, secret, deadline, record.turn)
-        return { status: 200, body: (await currentDocument(store, chatId)).document, expiresAt: record.expiresAt }
-      } catch (error) {
-        log.error('sync_run_failed', { chatId, turn: record.turn, error: describeError(error) })
-      }
-    }
-    context.waitUntil(startRun(url.origin, snapshot.chat, secret, record.turn))
-    const statusUrl = `/api/ai/chat/${chatId}`
-    const accepted: TurnAccepted = { success: true, chatId, turn: record.turn, statusUrl }
-    return { status: 202, body: accepted, headers: { location: statusUrl }, expiresAt: record.expiresAt }
+    const accepted = { success: true, chatId, turn: record.turn }
+    return startTurn({ store, context, url, mode, chat: snapshot.chat, turn: record.turn, secret, deadline, expiresAt: record.expiresAt, accepted })
   }, (answer) => json(answer.body, answer.status, answer.headers))
 })
 

@@ -33,7 +33,7 @@ async function finishedChat(input: object): Promise<StatusDocument> {
   return (await watchChat(accepted.body.chatId, isFinalChat)).at(-1)!
 }
 
-describe.concurrent('the REST API on the local emulator (demo mode)', () => {
+describe('the REST API on the local emulator (demo mode)', () => {
   it('answers a POST with 202 and a Location, then shows partial text, then final results with usage, timings and cost', async () => {
     const accepted = await post('/api/ai/chat', { message: 'Hello from the emulator test' })
     expect(accepted.status).toBe(202)

@@ -49,26 +49,8 @@ export function DiffView({ chat }: { chat: ChatSession }) {
                 </select>
               </label>
             )}
-            <label>
-              From{' '}
-              <select value={left} onChange={(event) => set({ left: event.currentTarget.value })}>
-                {ids.map((id) => (
-                  <option key={id} value={id}>
-                    {nameOf(id)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              To{' '}
-              <select value={right} onChange={(event) => set({ right: event.currentTarget.value })}>
-                {ids.map((id) => (
-                  <option key={id} value={id}>
-                    {nameOf(id)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <AnswerPicker label="From" value={left} ids={ids} nameOf={nameOf} onPick={(id) => set({ left: id })} />
+            <AnswerPicker label="To" value={right} ids={ids} nameOf={nameOf} onPick={(id) => set({ right: id })} />
           </div>
           <Differences left={text(left)} right={text(right)} leftName={nameOf(left)} rightName={nameOf(right)} />
         </>
@@ -123,5 +105,21 @@ function Part({ part }: { part: DiffPart }) {
       </button>
       {folded.tail}
     </span>
+  )
+}
+
+/** A labelled choice of one answer of the turn. */
+function AnswerPicker({ label, value, ids, nameOf, onPick }: { label: string; value: string; ids: string[]; nameOf: (id: string) => string; onPick: (id: string) => void }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(event) => onPick(event.currentTarget.value)}>
+        {ids.map((id) => (
+          <option key={id} value={id}>
+            {nameOf(id)}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
