@@ -6,12 +6,14 @@
 import { appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runBurst, type BurstResult } from './burst.ts'
 import type { ChatRun } from './client.ts'
-import { runChat } from './client.ts'
-import { fetchCalls } from './fake-providers.ts'
+import { runChat, visitorIp } from './client.ts'
+import { hasChromium, pageMode, type PageResults } from './page.ts'
 import { freePort, spawnChild, type Child } from './processes.ts'
 import { now, sleep } from './stats.ts'
 import { providerEnv, runBatch } from './warm.ts'
+import { benchMessage, fetchCalls } from './fake-providers.ts'
 import { analyseBatch, planChats, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
 
 export interface Emulator {
@@ -69,6 +71,10 @@ export interface EmulatorResults {
   oneProvider?: BatchFigures
   /** AI_CHAT_DEMO=1, no keys: 202 → first text. */
   demo?: BatchFigures
+  /** The page in Chromium vs the HTTP client, same scripts (page.ts). */
+  page?: PageResults
+  /** 12 POSTs from one visitor at once with AI_CHAT_MAX_ACTIVE_PER_IP=3. */
+  burst?: BurstResult
   startupMs: number[]
   errors: string[]
 }
@@ -81,8 +87,16 @@ export interface EmulatorOptions {
   concurrentChats: number
   oneProviderChats: number
   demoChats: number
+  /** Chats sent from the page in Chromium (each followed by a client chat with the same scripts); 0 skips. */
+  pageChats?: number
+  /** The per-client cap burst; absent skips it. */
+  burst?: { posts: number; cap: number }
   progress: (line: string) => void
 }
+
+/** Every emulator chat is its own visitor except the burst's: the cap (3) would otherwise refuse a phase's own chats. */
+let visitors = 0
+const nextIp = () => visitorIp(visitors++, '10.77')
 
 const seqOf = async (fakeUrl: string) => (await fetchCalls(fakeUrl)).reduce((max, call) => Math.max(max, call.seq), 0)
 
@@ -90,7 +104,7 @@ const seqOf = async (fakeUrl: string) => (await fetchCalls(fakeUrl)).reduce((max
 async function warmUp(origin: string, plan: ChatPlan): Promise<void> {
   await timedGet(`${origin}/api/health`)
   await timedGet(`${origin}/api/ai/models`)
-  const run = await runChat({ origin, label: plan.label, body: plan.body, timeoutMs: 90_000 })
+  const run = await runChat({ origin, label: plan.label, body: plan.body, ip: nextIp(), timeoutMs: 90_000 })
   if (run.error) throw new Error(`emulator warm-up chat failed: ${run.error}`)
 }
 
@@ -99,7 +113,7 @@ async function sequential(origin: string, plans: ChatPlan[], healthMs: number[],
   for (const plan of plans) {
     // The no-op baseline, measured under the same conditions as the POST that follows.
     for (let i = 0; i < 2; i++) healthMs.push((await timedGet(`${origin}/api/health`)).ms)
-    runs.push(await runChat({ origin, label: plan.label, body: plan.body, timeoutMs }))
+    runs.push(await runChat({ origin, label: plan.label, body: plan.body, ip: nextIp(), timeoutMs }))
     // Let the background worker exit before the next measurement.
     await sleep(300)
   }
@@ -109,9 +123,10 @@ async function sequential(origin: string, plans: ChatPlan[], healthMs: number[],
 export async function emulatorMode(options: EmulatorOptions): Promise<EmulatorResults> {
   const { fakeUrl, progress } = options
   const results: EmulatorResults = { healthMs: [], levels: [], startupMs: [], errors: [] }
-  const keyed = providerEnv(fakeUrl)
+  // The cap as deployed (3): each chat below is its own visitor, the burst's are one.
+  const keyed = { ...providerEnv(fakeUrl), AI_CHAT_MAX_ACTIVE_PER_IP: String(options.burst?.cap ?? 3) }
 
-  if (options.sequentialChats + options.concurrentChats + options.oneProviderChats > 0) {
+  if (options.sequentialChats + options.concurrentChats + options.oneProviderChats + (options.pageChats ?? 0) > 0 || options.burst) {
     const startedAt = now()
     const emulator = await startEmulator(keyed, progress)
     results.startupMs.push(now() - startedAt)
@@ -129,7 +144,7 @@ export async function emulatorMode(options: EmulatorOptions): Promise<EmulatorRe
         progress(`emulator: ${options.concurrentChats} chats at once`)
         const plans = planChats('emu-conc', options.concurrentChats, VARIED, 22)
         const seq = await seqOf(fakeUrl)
-        const runs = await runBatch(emulator.origin, plans, { timeoutMs: 120_000 })
+        const runs = await runBatch(emulator.origin, plans, { timeoutMs: 120_000, ipPrefix: '10.78' })
         results.levels.push({ concurrent: options.concurrentChats, figures: analyseBatch(plans, runs, await fetchCalls(fakeUrl, seq)) })
       }
       if (options.oneProviderChats > 0) {
@@ -139,6 +154,22 @@ export async function emulatorMode(options: EmulatorOptions): Promise<EmulatorRe
         const seq = await seqOf(fakeUrl)
         const runs = await sequential(emulator.origin, plans, [], 60_000)
         results.oneProvider = analyseBatch(plans, runs, await fetchCalls(fakeUrl, seq))
+      }
+      if (options.pageChats) {
+        if (!hasChromium()) results.errors.push('page staleness: no Chromium at /usr/bin/chromium (apt-get install -y chromium), so the page was not measured')
+        else {
+          progress(`emulator: ${options.pageChats} chats sent from the page in Chromium, each followed by the HTTP client's chat with the same scripts`)
+          const plans = planChats('emu-page', options.pageChats, VARIED, 24)
+          const clientPlans = plans.map((plan, i) => ({ ...plan, label: `emu-page-client#${i}`, body: { ...plan.body, message: benchMessage(`emu-page-client#${i}`, plan.script) } }))
+          results.page = await pageMode({ origin: emulator.origin, fakeUrl, plans, clientPlans, ip: nextIp(), progress })
+          for (const error of results.page.errors) progress(`emulator: page: ${error}`)
+        }
+      }
+      if (options.burst) {
+        const { posts, cap } = options.burst
+        progress(`emulator: per-client cap, ${posts} POSTs from one visitor (X-Forwarded-For) at the same instant with AI_CHAT_MAX_ACTIVE_PER_IP=${cap}`)
+        results.burst = await runBurst({ origin: emulator.origin, fakeUrl, posts, cap, ip: '198.51.100.34', label: 'emu-burst', delayMs: 3000, timeoutMs: 120_000 })
+        progress(`emulator: burst: ${results.burst.accepted} of ${posts} accepted (${JSON.stringify(results.burst.statuses)}), ${results.burst.lost} lost, ${results.burst.duplicates} duplicates`)
       }
     } finally {
       await emulator.stop()

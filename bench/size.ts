@@ -12,7 +12,6 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { zipFunction, zipFunctions } from '@netlify/zip-it-and-ship-it'
 import { build } from 'esbuild'
 import { ROOT } from './processes.ts'
 import { median, now } from './stats.ts'
@@ -151,6 +150,8 @@ function parseBuildReport(output: string) {
 }
 
 export async function sizeMode(options: SizeOptions): Promise<SizeResults> {
+  // Loaded here, not at the top: it takes 1-2 s, which the smoke run spends on its warm chats meanwhile.
+  const { zipFunction, zipFunctions } = await import('@netlify/zip-it-and-ship-it')
   options.progress('size: npm run build (page JS, gzipped)')
   const build = await run('npm', ['run', 'build'], { cwd: ROOT, maxBuffer: 16 * 2 ** 20 })
   const page = parseBuildReport(`${build.stdout}\n${build.stderr}`)

@@ -1,3 +1,4 @@
+import { BUILT_IN_PROVIDER_IDS } from '../shared/catalogue.ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { settings } from './settings.ts'
 import { createHarness, TEST_KEYS, type Harness } from './testing/harness.ts'
@@ -118,9 +119,9 @@ describe('demo mode with compatible providers', () => {
   it('is on with no usable provider (a broken definition does not count), and then simulates every valid one', () => {
     const config = settings({ ...base, AI_CHAT_COMPAT_HALF_API_KEY: 'x' })
     expect(config.demo).toBe(true)
-    expect(config.configured).toEqual(['openai', 'anthropic', 'gemini'])
+    expect(config.configured).toEqual([...BUILT_IN_PROVIDER_IDS])
     const forced = settings({ ...TEST_KEYS, AI_CHAT_DEMO: '1', AI_CHAT_COMPAT_OLLAMA_BASE_URL: OLLAMA, AI_CHAT_COMPAT_OLLAMA_MODELS: 'llama3.2:3b' })
-    expect(forced.configured).toEqual(['openai', 'anthropic', 'gemini', 'ollama'])
+    expect(forced.configured).toEqual([...BUILT_IN_PROVIDER_IDS, 'ollama'])
   })
 
   it('gives different models of one provider different text and pace', async () => {

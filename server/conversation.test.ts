@@ -1,3 +1,4 @@
+import { BUILT_IN_PROVIDER_IDS } from '../shared/catalogue.ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CUT_MARK } from './history.ts'
 import { turnKey } from './keys.ts'
@@ -17,7 +18,7 @@ const THREE = { participants: [{ provider: 'openai', model: 'gpt-4.1' }, { provi
 
 /** Each provider answers with its name and the turn it was asked in (counted from its own calls). */
 function answerWithName() {
-  for (const p of ['openai', 'anthropic', 'gemini']) h.providers.script(p, (_call, index) => ({ chunks: [`${p} answer ${index + 1}`] }))
+  for (const p of BUILT_IN_PROVIDER_IDS) h.providers.script(p, (_call, index) => ({ chunks: [`${p} answer ${index + 1}`] }))
 }
 
 const send = (chatId: string, json: unknown, headers: Record<string, string> = {}) => h.api(`/api/ai/chat/${chatId}/messages`, { json, headers })

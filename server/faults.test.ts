@@ -3,7 +3,7 @@
  * concurrency): generated malformed requests, and many chats with random provider faults.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BuiltInProviderId as ProviderId } from '../shared/catalogue.ts'
+import { BUILT_IN_PROVIDER_IDS, type BuiltInProviderId as ProviderId } from '../shared/catalogue.ts'
 import { seededRandom } from '../shared/hash.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 import type { FakeReply } from './testing/wire.ts'
@@ -116,7 +116,7 @@ describe('100 concurrent chats with random provider faults', () => {
         { replies: [{ hang: true }], expect: { status: 'error', code: 'timeout', text: '' } },
       ])
     }
-    const providers: ProviderId[] = ['openai', 'anthropic', 'gemini']
+    const providers: readonly ProviderId[] = BUILT_IN_PROVIDER_IDS
     for (let chat = 0; chat < 100; chat++) for (const p of providers) plans.set(`${chat}/${p}`, planFor(chat, p))
     for (const p of providers) {
       h.providers.script(p, (call) => {

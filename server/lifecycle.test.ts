@@ -1,3 +1,4 @@
+import { BUILT_IN_PROVIDER_IDS } from '../shared/catalogue.ts'
 import { http, HttpResponse } from 'msw'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { chatPrefix, metaPrefix, resultKey } from './keys.ts'
@@ -160,7 +161,7 @@ describe('no chat is stuck forever', () => {
     expect(doc.status).toBe('completed')
     expect(await h.blobs.keys(`${metaPrefix(chatId)}recoveries/`)).toEqual(['anthropic.1', 'gemini.1', 'openai.1'].map((name) => `${metaPrefix(chatId)}recoveries/1/${name}`))
     expect(logs().some((line) => line.includes('chat_stalled_retriggered'))).toBe(true)
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(1)
+    for (const p of BUILT_IN_PROVIDER_IDS) expect(h.providers.callsOf(p)).toHaveLength(1)
   })
 
   it('providers that stay silent after the re-trigger end as error/stalled, so the client stops polling', async () => {
@@ -169,7 +170,7 @@ describe('no chat is stuck forever', () => {
       const chatId = await h.startChat()
       const doc = await h.waitForFinal(chatId, 8000)
       expect(doc.status).toBe('failed')
-      for (const p of ['openai', 'anthropic', 'gemini']) {
+      for (const p of BUILT_IN_PROVIDER_IDS) {
         expect(doc.results[p]).toMatchObject({ status: 'error', error: { code: 'stalled', retryable: true } })
       }
       // A stalled provider can be retried.

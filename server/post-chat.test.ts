@@ -1,3 +1,4 @@
+import { BUILT_IN_PROVIDER_IDS } from '../shared/catalogue.ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { requestKey } from './keys.ts'
 import { createHarness, type ApiAnswer, type Harness } from './testing/harness.ts'
@@ -106,7 +107,7 @@ describe('POST /api/ai/chat accepts a chat', () => {
   it('asks every configured provider with its default model when no models are given', async () => {
     const chatId = await h.startChat({ message: 'Hi' })
     const doc = await h.waitForFinal(chatId)
-    expect(Object.keys(doc.results)).toEqual(['openai', 'anthropic', 'gemini'])
+    expect(Object.keys(doc.results)).toEqual([...BUILT_IN_PROVIDER_IDS])
     expect(h.providers.callsOf('openai')[0]!.body.model).toBe('gpt-5-mini')
     expect(h.providers.callsOf('anthropic')[0]!.body.model).toBe('claude-sonnet-4-6')
     expect(h.providers.callsOf('gemini')[0]!.url).toContain('/models/gemini-2.5-flash:streamGenerateContent')
@@ -201,7 +202,7 @@ describe('GET /api/ai/models', () => {
   it('lists every provider with its models, and the limits a request must respect', async () => {
     const answer = await h.api('/api/ai/models')
     expect(answer.body).toMatchObject({ success: true, demo: false, limits: { maxParticipants: 8, maxMessageChars: 32000, maxOutputTokens: 4096, maxTurns: 20, maxAnswerChars: 100000 } })
-    expect(answer.body.providers.map((p: any) => p.id)).toEqual(['openai', 'anthropic', 'gemini'])
+    expect(answer.body.providers.map((p: any) => p.id)).toEqual([...BUILT_IN_PROVIDER_IDS])
     expect(answer.body.providers[0]).toEqual({ id: 'openai', label: 'OpenAI', configured: true, defaultModel: 'gpt-5-mini', models: expect.arrayContaining(['gpt-5', 'gpt-4.1']) })
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { BuiltInProviderId } from '../shared/catalogue.ts'
+import { BUILT_IN_PROVIDER_IDS, type BuiltInProviderId } from '../shared/catalogue.ts'
 import { cancelKey, chatPrefix, resultKey } from './keys.ts'
 import { allAdapters } from './providers/adapters.ts'
 import type { StoredResult } from './records.ts'
@@ -25,7 +25,7 @@ async function newChat(models: Partial<Record<BuiltInProviderId, string>> = MODE
 const result = (chatId: string, participant: string, attempt = 1, turn = 1) => h.blobs.store.getJSON<StoredResult>(resultKey(chatId, turn, participant, attempt))
 const run = (chatId: string) => runChat(chatId, { store: h.blobs.store, adapters: allAdapters })
 
-const PROVIDERS: BuiltInProviderId[] = ['openai', 'anthropic', 'gemini']
+const PROVIDERS = BUILT_IN_PROVIDER_IDS
 
 /** A short provider timeout for the tests of hangs (the others keep 5 s, far beyond their streams). */
 function shortTimeout() {

@@ -1,3 +1,4 @@
+import { BUILT_IN_PROVIDER_IDS } from '../shared/catalogue.ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { requestKey, resultKey } from './keys.ts'
 import { makeChat } from './testing/chats.ts'
@@ -27,11 +28,11 @@ beforeEach(() => h.providers.reset())
 describe('GET /api/ai/chat/<id>', () => {
   it('answers 202 while no provider has answered, then shows every requested provider as queued', async () => {
     // The providers never answer: the 202 cannot have waited for them.
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { hang: true })
+    for (const p of BUILT_IN_PROVIDER_IDS) h.providers.script(p, { hang: true })
     const chatId = await h.startChat({ message: 'Hello' })
     const { body } = await h.api(`/api/ai/chat/${chatId}`)
     expect(body).toMatchObject({ success: true, chatId, status: 'pending', completedAt: null, request: { message: 'Hello', maxTokens: 4096 } })
-    expect(Object.keys(body.results)).toEqual(['openai', 'anthropic', 'gemini'])
+    expect(Object.keys(body.results)).toEqual([...BUILT_IN_PROVIDER_IDS])
     for (const result of Object.values<any>(body.results)) {
       expect(result).toMatchObject({ status: 'queued', ok: false, text: '', attempt: 1, timings: { queuedAt: body.createdAt } })
     }
@@ -63,7 +64,7 @@ describe('GET /api/ai/chat/<id>', () => {
   })
 
   it('is failed when every provider fails', async () => {
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) h.providers.script(p, { status: 400 })
+    for (const p of BUILT_IN_PROVIDER_IDS) h.providers.script(p, { status: 400 })
     const doc = await h.waitForFinal(await h.startChat())
     expect(doc.status).toBe('failed')
     expect(doc.completedAt).not.toBeNull()
@@ -115,7 +116,7 @@ describe('GET /api/ai/chat/<id>', () => {
   })
 
   it('20 concurrent chats all complete and no answer lands in the wrong chat', async () => {
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) {
+    for (const p of BUILT_IN_PROVIDER_IDS) {
       h.providers.script(p, (call) => {
         const text = JSON.stringify(call.body).match(/chat number (\d+)/)?.[1]
         return { chunks: [`${p} answers `, `chat ${text}`], chunkMs: 20 }
@@ -126,9 +127,9 @@ describe('GET /api/ai/chat/<id>', () => {
     docs.forEach((doc, i) => {
       expect(doc.status).toBe('completed')
       expect(doc.request.message).toBe(`This is chat number ${i}.`)
-      for (const p of ['openai', 'anthropic', 'gemini']) expect(doc.results[p].text).toBe(`${p} answers chat ${i}`)
+      for (const p of BUILT_IN_PROVIDER_IDS) expect(doc.results[p].text).toBe(`${p} answers chat ${i}`)
     })
-    for (const p of ['openai', 'anthropic', 'gemini'] as const) expect(h.providers.callsOf(p)).toHaveLength(20)
+    for (const p of BUILT_IN_PROVIDER_IDS) expect(h.providers.callsOf(p)).toHaveLength(20)
   })
 })
 
