@@ -231,7 +231,7 @@ export function openChatSession(id: string, options: ChatSessionOptions) {
           phase.value = keepPolling() ? 'live' : 'final'
         })
         if (phase.value === 'final') return
-        // A 304 that came back at once means a server that does not hold: wait out the rest of the second.
+        // A 304 that came back at once means a server that does not hold: wait out the rest of WAIT_MS.
         if (!next && Date.now() - sentAt < WAIT_MS / 2) await pause(WAIT_MS - (Date.now() - sentAt), abort)
       } catch (error) {
         if (abort.aborted) return
