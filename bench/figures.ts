@@ -3,6 +3,8 @@
  * INFO (a figure the issue asks to report without a target).
  */
 import type { EmulatorResults } from './emulator.ts'
+import { timelineSummary, type PageResults } from './page.ts'
+import type { RenderResults } from './page-render.ts'
 import { SDK_FUNCTIONS, SDK_PACKAGES, type SizeResults } from './size.ts'
 import { percentile, summarize, type Summary } from './stats.ts'
 import type { BurstResult } from './burst.ts'
@@ -372,8 +374,75 @@ export function emulatorFigures(emulator: EmulatorResults): Figure[] {
     })
     out.push(...invariantFigures(section, 'emulator, OpenAI alone', emulator.oneProvider))
   }
+  if (emulator.page) out.push(...pageFigures(emulator.page))
+  if (emulator.burst) out.push(...burstFigures(section, 'emulator, npm start', emulator.burst, false))
   for (const error of emulator.errors) out.push({ section, name: 'Emulator error', target: '—', measured: error, status: 'MISS' })
   return out
+}
+
+/** The page in Chromium against the HTTP client, same scripts, same emulator. */
+export function pageFigures(page: PageResults): Figure[] {
+  const section = 'The page in Chromium (npm start, real mode, fake providers)'
+  const mine = summarize(page.page.finalStalenessMs)
+  const client = summarize(page.client.finalStalenessMs)
+  const gap50 = mine.p50 - client.p50
+  const gap95 = mine.p95 - client.p95
+  const out: Figure[] = [
+    {
+      section,
+      name: `Page staleness: answer shown done with its full text in the DOM − provider's last byte (${page.page.chats} chats)`,
+      target: 'within 30 ms of the client (p50 and p95)',
+      measured: `page ${p2(mine)}; HTTP client, same scripts ${p2(client)}; page − client: p50 ${ms(gap50)}, p95 ${ms(gap95)}`,
+      status: pass(mine.n > 0 && client.n > 0 && gap50 <= 30 && gap95 <= 30),
+      value: { page: mine, client, gap50, gap95 },
+    },
+  ]
+  const steps = timelineSummary(page.timelines)
+  if (page.timelines.length) {
+    out.push({
+      section,
+      name: 'One update in the page, from the provider\'s last byte (medians over every answer)',
+      target: '—',
+      measured: `held poll sent ${ms(steps.requestSentMs.p50)} → response at the page +${ms(steps.responseMs.p50)} → JSON parsed +${ms(steps.jsonMs.p50)} → DOM shows it done +${ms(steps.domMs.p50)} → next frame +${ms(steps.frameMs.p50)} (n=${steps.domMs.n}); JSON → DOM p95 ${ms(percentile(page.timelines.map((t) => t.domMs - t.jsonMs), 95))}`,
+      status: 'INFO',
+      value: { steps, timelines: page.timelines },
+    })
+  }
+  const full = summarize(page.pageFullTextMs)
+  out.push({
+    section,
+    name: 'Page: full text in the DOM (any status) − last byte; Markdown renderer in use after navigation',
+    target: '—',
+    measured: `${p2(full)}; Markdown renderer in use p50 ${ms(summarize(page.markdownReadyMs).p50)} after navigation; ${num(page.pageRequests.reduce((a, b) => a + b, 0) / (page.pageRequests.length || 1))} status requests per chat`,
+    status: 'INFO',
+    value: { full, markdownReadyMs: page.markdownReadyMs },
+  })
+  out.push(...invariantFigures(section, 'page chats', page.page), ...invariantFigures(section, "the client's chats beside them", page.client))
+  if (page.browserRender) {
+    out.push({
+      section,
+      name: 'Render of one streamed update, 20 turns × 4 columns, in Chromium (timeStreamedUpdate, dev build)',
+      target: '≤ 16 ms',
+      measured: 'error' in page.browserRender ? `not measured: ${page.browserRender.error}` : `median ${num(page.browserRender.medianMs)} ms, slowest ${num(page.browserRender.maxMs)} ms (40 updates)`,
+      status: 'error' in page.browserRender ? 'INFO' : pass(page.browserRender.medianMs <= 16),
+      value: page.browserRender,
+    })
+  }
+  return out
+}
+
+export function renderFigures(render: RenderResults): Figure[] {
+  const section = 'Page render (jsdom)'
+  return [
+    {
+      section,
+      name: `One streamed update, ${render.turns} turns × ${render.columns} columns (web/src/testing/render-bench.tsx in jsdom)`,
+      target: '≤ 16 ms',
+      measured: `median ${num(render.update.p50)} ms, p95 ${num(render.update.p95)} ms, slowest ${num(render.update.max)} ms (n=${render.update.n}); timeStreamedUpdate: median ${num(render.timeStreamedUpdate.medianMs)} ms, slowest ${num(render.timeStreamedUpdate.maxMs)} ms; first render of the conversation ${ms(render.setupMs)}`,
+      status: pass(render.update.p50 <= 16 && render.update.p95 <= 16),
+      value: render,
+    },
+  ]
 }
 
 export function sizeFigures(size: SizeResults): Figure[] {

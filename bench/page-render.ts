@@ -5,7 +5,7 @@
 import { readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnChild } from './processes.ts'
+import { ROOT, spawnChild } from './processes.ts'
 import { summarize, type Summary } from './stats.ts'
 
 export interface RenderResults {
@@ -23,7 +23,7 @@ export async function renderMode(progress: (line: string) => void): Promise<Rend
   progress('render: a streamed update in a 20-turn × 4-column conversation (vitest, jsdom)')
   const out = join(tmpdir(), `ai-chat-bench-render-${process.pid}.json`)
   try {
-    const vitest = join(process.cwd(), 'node_modules/vitest/vitest.mjs')
+    const vitest = join(ROOT, 'node_modules/vitest/vitest.mjs')
     const { child } = await spawnChild({
       command: process.execPath,
       args: [vitest, 'run', '--config', 'bench/vitest.page-render.config.ts'],

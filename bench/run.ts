@@ -12,7 +12,8 @@
  * (emulator phases).
  */
 import { emulatorMode, type EmulatorResults } from './emulator.ts'
-import { emulatorFigures, sizeFigures, warmFigures, type Figure } from './figures.ts'
+import { emulatorFigures, renderFigures, sizeFigures, warmFigures, type Figure } from './figures.ts'
+import { renderMode, type RenderResults } from './page-render.ts'
 import { spawnNode } from './processes.ts'
 import { renderTable, writeResults, type RunInfo } from './report.ts'
 import { sizeMode, type SizeResults } from './size.ts'
@@ -26,13 +27,14 @@ if (variant.sets.length || variant.patches.length) process.exit(await runVariant
 const args = variant.rest
 const variantLabel = process.env.BENCH_VARIANT
 const smoke = args.includes('--smoke')
-const onlyArg = args.indexOf('--only') >= 0 ? args[args.indexOf('--only') + 1]!.split(',') : ['size', 'warm', 'emulator']
+const ALL_PARTS = ['size', 'warm', 'emulator', 'render']
+const onlyArg = args.indexOf('--only') >= 0 ? args[args.indexOf('--only') + 1]!.split(',') : ALL_PARTS
 const parts = new Set(smoke ? ['size', 'warm', ...(args.includes('--emulator') ? ['emulator'] : [])] : onlyArg)
 /** `--name value`, for the experiment knobs below. */
 const option = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined)
 const levelsArg = option('--levels')?.split(',').map(Number)
 const latencyArg = option('--latency')
-const emuPhases = new Set(option('--emu')?.split(',') ?? ['seq', 'conc', 'one', 'demo'])
+const emuPhases = new Set(option('--emu')?.split(',') ?? ['seq', 'conc', 'one', 'demo', 'page', 'burst'])
 const command = `${smoke ? 'npm run bench:smoke' : `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`}${variantLabel ? ` (variant: ${variantLabel})` : ''}`
 
 const startedAt = now()
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
   let size: SizeResults | undefined
   let warm: WarmResults | undefined
   let emulator: EmulatorResults | undefined
+  let render: RenderResults | undefined
   try {
     const sizing = !parts.has('size')
       ? undefined
@@ -101,20 +104,28 @@ async function main(): Promise<number> {
               concurrentChats: emuPhases.has('conc') ? 10 : 0,
               oneProviderChats: emuPhases.has('one') ? 2 : 0,
               demoChats: emuPhases.has('demo') ? 3 : 0,
+              pageChats: emuPhases.has('page') ? 6 : 0,
+              ...(emuPhases.has('burst') ? { burst: { posts: 12, cap: 3 } } : {}),
               progress,
             },
       )
     }
+    if (parts.has('render')) render = await renderMode(progress)
   } finally {
     await fake.child.stop()
   }
 
-  const figures: Figure[] = [...(warm ? warmFigures(warm) : []), ...(emulator ? emulatorFigures(emulator) : []), ...(size ? sizeFigures(size) : [])]
+  const figures: Figure[] = [
+    ...(warm ? warmFigures(warm) : []),
+    ...(emulator ? emulatorFigures(emulator) : []),
+    ...(render ? renderFigures(render) : []),
+    ...(size ? sizeFigures(size) : []),
+  ]
   const info: RunInfo = { command, startedAt: new Date(performance.timeOrigin).toISOString(), wallSeconds: (now() - startedAt) / 1000, smoke }
   console.log(`\n${renderTable(figures, info)}`)
 
   const knobs = levelsArg || latencyArg !== undefined || option('--emu')
-  if (!smoke && parts.size === 3 && !variantLabel && !knobs) {
+  if (!smoke && ALL_PARTS.every((part) => parts.has(part)) && !variantLabel && !knobs) {
     const raw = {
       warm: warm && {
         latency: warm.latency && { ...warm.latency, figures: compact(warm.latency.figures) },
@@ -130,7 +141,9 @@ async function main(): Promise<number> {
         levels: emulator.levels.map((level) => ({ ...level, figures: compact(level.figures) })),
         oneProvider: emulator.oneProvider && compact(emulator.oneProvider),
         demo: emulator.demo && compact(emulator.demo),
+        page: emulator.page && { ...emulator.page, page: compact(emulator.page.page), client: compact(emulator.page.client), pageFinalMs: summarize(emulator.page.pageFinalMs), pageFullTextMs: summarize(emulator.page.pageFullTextMs) },
       },
+      render,
       size,
     }
     const written = await writeResults(figures, info, raw)
