@@ -40,7 +40,7 @@ function generateMalformed(count: number): Case[] {
     () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: r.pick([null, 1, true, [], {}, '', '   ', r.pick(ODD.slice(0, 3))]) }) }),
     () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', [r.pick(['model', 'prompt', 'Message', '__proto__x', r.pick(ODD)])]: 'x' }) }),
     () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', models: r.pick([{}, [], 'openai', null, 5, { [r.pick(ODD)]: 'x' }, { openai: r.pick(['', 5, null, 'gpt-2', r.pick(ODD), 'x'.repeat(1000)]) }, { mistral: 'large' }]) }) }),
-    () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', temperature: r.pick([-1, 2.5, 'hot', null, 1e309 > 0 ? 'Infinity' : 0]) }) }),
+    () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', temperature: r.pick([-1, 2.5, 'hot', null, 'Infinity']) }) }),
     () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', maxTokens: r.pick([0, -5, 1.5, '100', null, []]) }) }),
     () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'hi', system: r.pick([5, [], {}, '\ud800']) }) }),
     () => ({ method: 'POST', path: '/api/ai/chat', body: json({ message: 'x'.repeat(66_000 + Math.floor(r.next() * 50_000)) }) }),

@@ -10,7 +10,7 @@ import { latestAttempt, listChat, withMeta, type ChatListing } from './chat-list
 import { loadTurn } from './chats.ts'
 import { claimResult } from './claim.ts'
 import { conversationOf, type PastTurn } from './history.ts'
-import { cancelsPrefix, requestKey, resultKey } from './keys.ts'
+import { cancelsPrefix, parseChatKey, requestKey, resultKey } from './keys.ts'
 import { describeError, log } from './log.ts'
 import { costOf } from './prices.ts'
 import { toProviderError } from './providers/errors.ts'
@@ -257,13 +257,15 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
   if (options.beforeRun) await options.beforeRun(chat).catch((error) => log.warn('before_run_failed', { chatId, error: describeError(error) }))
 
   const controllers = new Map<string, AbortController>()
-  const prefix = cancelsPrefix(chatId, turn.turn)
   const watcher = setInterval(() => {
     if (controllers.size === 0) return
     store
-      .list(prefix)
+      .list(cancelsPrefix(chatId, turn.turn))
       .then((blobs) => {
-        for (const { key } of blobs) controllers.get(key.slice(prefix.length))?.abort(new RunAbort('cancelled'))
+        for (const { key } of blobs) {
+          const cancel = parseChatKey(chatId, key)
+          if (cancel?.kind === 'cancels') controllers.get(`${cancel.participant}.${cancel.attempt}`)?.abort(new RunAbort('cancelled'))
+        }
       })
       .catch((error) => log.warn('cancel_watch_failed', { chatId, error: describeError(error) }))
   }, CANCEL_POLL_MS)
