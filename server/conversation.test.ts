@@ -182,6 +182,34 @@ describe('follow-up turns', () => {
   })
 })
 
+describe('participants of one provider', () => {
+  it('retrying one of two participants of a provider calls only it, and leaves the other as it was', async () => {
+    h.providers.script('openai/gpt-5', { status: 400 }, { chunks: ['Second try.'] })
+    h.providers.script('openai/gpt-5-mini', { chunks: ['Mini.'] })
+    const chatId = await h.startChat({ message: 'Q1', participants: [{ provider: 'openai', model: 'gpt-5' }, { provider: 'openai', model: 'gpt-5-mini' }] })
+    const failed = await h.waitForFinal(chatId)
+    expect(failed.results.openai.status).toBe('error')
+    // {provider} is ambiguous here: the message lists who uses it.
+    const ambiguous = await h.api(`/api/ai/chat/${chatId}/retry`, { json: { provider: 'openai' } })
+    expect([ambiguous.status, ambiguous.body.error.message]).toEqual([400, 'Several participants use openai (openai, openai-2): send {"participant": "<id>"} to say which one to retry.'])
+    expect((await h.api(`/api/ai/chat/${chatId}/retry`, { json: { participant: 'openai' } })).body).toMatchObject({ participant: 'openai', provider: 'openai', attempt: 2 })
+    const doc = await h.waitForFinal(chatId)
+    expect(doc.results.openai).toMatchObject({ status: 'done', text: 'Second try.', attempt: 2 })
+    expect(doc.results['openai-2']).toEqual(failed.results['openai-2'])
+    expect(h.providers.callsOf('openai', 'gpt-5-mini')).toHaveLength(1)
+  })
+})
+
+describe('a follow-up in sync mode', () => {
+  it('answers 200 with the finished document of the new turn', async () => {
+    const chatId = await h.startChat({ message: 'Q1', models: { gemini: 'gemini-2.5-flash' } })
+    await h.waitForFinal(chatId)
+    const answer = await h.api(`/api/ai/chat/${chatId}/messages?mode=sync`, { json: { message: 'Q2' } })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toMatchObject({ status: 'completed', turns: [{ turn: 1 }, { turn: 2, status: 'completed' }], results: { gemini: { status: 'done' } } })
+  })
+})
+
 describe('picking the best answer', () => {
   it('records a pick per turn, replaces it, clears it, and changes the version each time', async () => {
     const chatId = await h.startChat({ message: 'Q1', models: { openai: 'gpt-4.1', gemini: 'gemini-2.5-flash' } })
