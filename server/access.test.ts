@@ -1,4 +1,6 @@
+import { http, HttpResponse } from 'msw'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { RUN_PATH } from './trigger.ts'
 import { metaPrefix } from './keys.ts'
 import { createHarness, type Harness } from './testing/harness.ts'
 
@@ -119,6 +121,34 @@ describe('running chats per client (AI_CHAT_MAX_ACTIVE_PER_IP)', () => {
     const later = await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { participant: 'openai' }, headers: ip(address) })
     expect(later.status).toBe(202)
     expect((await h.waitForFinal(failed.body.chatId)).results.openai.text).toBe('second try')
+  })
+
+  it('counts a retry as running from the moment it is asked for, even before its run starts', async () => {
+    h.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: '1' })
+    const address = '203.0.113.30'
+    try {
+      h.providers.script('openai', { status: 400 })
+      const failed = await post(address, 'fails')
+      await h.waitForFinal(failed.body.chatId)
+      // Long after the chat was made (only the clock moves), its retry's run is slow to start.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 })
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, () => new HttpResponse(null, { status: 202 })))
+      expect((await h.api(`/api/ai/chat/${failed.body.chatId}/retry`, { json: { participant: 'openai' }, headers: ip(address) })).status).toBe(202)
+      expect((await post(address, 'one too many')).status).toBe(429)
+    } finally {
+      vi.useRealTimers()
+      h.use(http.post(`${h.platform.origin}${RUN_PATH}`, ({ request }) => h.platform.fetch(request)))
+      h.setEnv({ AI_CHAT_MAX_ACTIVE_PER_IP: '3' })
+      await h.platform.settle()
+    }
+  })
+
+  it('counts an IPv6 client by its /64: a new address in the same network is the same client', async () => {
+    const { clientNetwork } = await import('./client-slots.ts')
+    expect(clientNetwork('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64')
+    expect(clientNetwork('2001:0db8:0001:0002:ffff:0:0:9')).toBe('2001:db8:1:2::/64')
+    expect(clientNetwork('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(clientNetwork('203.0.113.5')).toBe('203.0.113.5')
   })
 
   it('tells a client at its cap that a retry of an unknown chat is 404, not 429', async () => {

@@ -2,6 +2,7 @@
  * Cancel, retry and pick. Each writes only its own blob (a cancel marker, a retry marker, the turn's
  * pick); the runs write their own results. Cancel and retry act on the latest turn.
  */
+import { randomUUID } from 'node:crypto'
 import { isFinal, type StatusDocument } from '../shared/types.ts'
 import { AppError } from './errors.ts'
 import { cancelKey, pickKey, retryKey } from './keys.ts'
@@ -15,7 +16,7 @@ export const MAX_ATTEMPTS = 5
 const latestTurnOf = (document: StatusDocument) => document.turns!.at(-1)!.turn
 
 function inLatestTurn(document: StatusDocument, participant: string): void {
-  if (document.results[participant]) return
+  if (Object.hasOwn(document.results, participant)) return
   const all = document.participants?.map((p) => p.id) ?? []
   throw new AppError(
     'invalid_request',
@@ -76,7 +77,8 @@ export function planRetry(document: StatusDocument, participant: string): { turn
 
 /** Records the retry (once: a second request for the same attempt is a conflict). */
 export async function claimRetry(store: ChatStore, chat: ChatRecord, participant: string, turn: number, attempt: number): Promise<void> {
-  const written = await store.setJSON(retryKey(chat.chatId, turn, participant, attempt), { at: new Date().toISOString() } satisfies Marker, { onlyIfNew: true })
+  // Its own id: two retries asked in the same millisecond must not both take the marker for theirs.
+  const written = await store.setJSON(retryKey(chat.chatId, turn, participant, attempt), { at: new Date().toISOString(), id: randomUUID() } satisfies Marker & { id: string }, { onlyIfNew: true })
   if (!written.modified) throw new AppError('conflict', `${participant} is already being retried.`)
 }
 
@@ -85,7 +87,7 @@ export async function pickAnswer(store: ChatStore, document: StatusDocument, tur
   const entry = document.turns!.find((t) => t.turn === turn)
   if (!entry) throw new AppError('not_found', `This chat has no turn ${turn}; its turns are 1 to ${latestTurnOf(document)}.`)
   if (participant !== null) {
-    const result = entry.results?.[participant]
+    const result = entry.results && Object.hasOwn(entry.results, participant) ? entry.results[participant] : undefined
     if (!result) {
       throw new AppError('invalid_request', `"${participant.slice(0, 40)}" did not answer turn ${turn}. Its participants: ${(entry.participants ?? []).join(', ')}.`)
     }

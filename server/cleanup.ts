@@ -5,13 +5,13 @@
  * found again. A chat's request blob is deleted last, so a run cut short never leaves results without
  * the chat that explains them.
  */
-import { listChat } from './chat-listing.ts'
+import { listChat, withMeta } from './chat-listing.ts'
 import { forgetChat, loadChat } from './chats.ts'
 import { idempotencyExpiry } from './idempotency.ts'
 import { CHATS_PREFIX, CLIENTS_PREFIX, chatIdOfKey, chatPrefix, parseClientKey, requestKey } from './keys.ts'
 import { describeError, log } from './log.ts'
 import type { SlotHolder } from './client-slots.ts'
-import { readSnapshot, storedResults } from './status-reader.ts'
+import { expiryOf, readSnapshot, storedResults } from './status-reader.ts'
 import { isStale } from './result.ts'
 import { isFinal } from '../shared/types.ts'
 import type { ChatStore } from './store.ts'
@@ -46,11 +46,13 @@ export interface CleanupOptions {
  */
 async function isExpired(store: ChatStore, chatId: string, now: number, stallSeconds: number): Promise<boolean> {
   try {
-    const listing = await listChat(store, chatId)
+    // With meta/ listed again: a later turn missing from a local listing would make a live chat look expired.
+    const listing = await withMeta(store, chatId, await listChat(store, chatId))
     const chat = await loadChat(store, chatId, listing.hasRequest)
     const snapshot = await readSnapshot(store, chatId, { scope: 'latest', listing, chat })
-    if (now <= Date.parse(snapshot.turn.expiresAt)) return false
-    return !Object.values(storedResults(snapshot)).some((result) => !isFinal(result.status) && !isStale(result, stallSeconds, now))
+    const results = storedResults(snapshot)
+    if (now <= Date.parse(expiryOf(snapshot.turn, results))) return false
+    return !Object.values(results).some((result) => !isFinal(result.status) && !isStale(result, stallSeconds, now))
   } catch (error) {
     if (isAppError(error, 'not_found')) return true
     throw error
@@ -72,7 +74,6 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
   const concurrency = options.concurrency ?? 8
   const report: CleanupReport = { chatsSeen: 0, chatsDeleted: 0, blobsDeleted: 0, markersDeleted: 0, finished: false, ms: 0 }
   const alive = new Set<string>()
-  const deleted = new Set<string>()
 
   const handle = async (chatId: string) => {
     report.chatsSeen++
@@ -83,7 +84,6 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
     report.blobsDeleted += await deleteChat(store, chatId)
     forgetChat(chatId)
     report.chatsDeleted++
-    deleted.add(chatId)
   }
 
   const seen = new Set<string>()
@@ -103,10 +103,10 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
       if (!parsed) return false
       if (parsed.kind === 'idempotency') return idempotencyExpiry(await store.getJSON(key)) < now
       const holder = await store.getJSON<SlotHolder>(key)
-      if (!holder || deleted.has(holder.chatId)) return true
-      if (alive.has(holder.chatId)) return false
-      // A slot is claimed just before its chat is written: give a missing chat an hour.
-      return now - Date.parse(holder.at) > 3_600_000 && (await store.getJSON(requestKey(holder.chatId))) === null
+      if (!holder || alive.has(holder.chatId)) return false
+      // A slot is claimed just before its chat is written, and a delete cannot be conditional: only a
+      // slot untouched for a day whose chat is gone is removed (a client has at most a few).
+      return now - Date.parse(holder.at) > 86_400_000 && (await store.getJSON(requestKey(holder.chatId))) === null
     }
     for await (const page of store.listPages(CLIENTS_PREFIX)) {
       for (let i = 0; i < page.length; i += 20) {

@@ -6,7 +6,8 @@
  * IP; the IP itself is never stored). A new chat, a follow-up turn or a retry must claim one before
  * anything else is written: an empty slot with `onlyIfNew`, or one whose work has ended (final,
  * cancelled, silent, gone) with `onlyIfMatch` on its ETag. Two requests can never claim one slot, so
- * N requests at the same instant get at most the cap, wherever conditional writes are atomic: on
+ * N requests at the same instant get at most the cap (a retry waiting for its run counts as running
+ * from the moment it was asked for), wherever conditional writes are atomic: on
  * Netlify Blobs, and in-process (the store serializes conditional writes per key). The local blob
  * server checks and writes with awaits in between, so under `npm start` it is approximate.
  */
@@ -37,9 +38,22 @@ export function clientIp(req: Request, context: Pick<Context, 'ip'>): string {
   return context.ip || req.headers.get('x-nf-client-connection-ip') || 'local'
 }
 
-/** The client's id in blob keys: an HMAC of its IP under the server secret. */
+/**
+ * Who counts as one client: an IPv4 address, or an IPv6 /64 (one subscriber's network: a client
+ * with a /64 could otherwise take a new address, and new slots, for every request).
+ */
+export function clientNetwork(ip: string): string {
+  if (!ip.includes(':')) return ip
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::')
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`
+}
+
+/** The client's id in blob keys: an HMAC of its network (see `clientNetwork`) under the server secret. */
 export function clientId(secret: string, ip: string): string {
-  return createHmac('sha256', secret).update(`ip:${ip}`).digest('base64url').slice(0, 32)
+  return createHmac('sha256', secret).update(`ip:${clientNetwork(ip)}`).digest('base64url').slice(0, 32)
 }
 
 /** True while the turn a slot was claimed for still runs: a participant neither final, nor silent, nor asked to stop. */
@@ -67,13 +81,38 @@ export async function isBusy(store: ChatStore, holder: SlotHolder, config: Pick<
  * rarely collide), then a slot whose work has ended. With `reuse` (a retry), work that already holds
  * a slot (the same chat and turn, still running) keeps that one.
  */
+export interface ClaimedSlot {
+  slot: number
+  /** Gives the slot back (the work it was claimed for did not start after all). */
+  release(): Promise<void>
+}
+
 export async function claimSlot(
   store: ChatStore,
   config: Pick<Settings, 'stallSeconds' | 'maxActivePerIp'>,
   client: string,
   work: { chatId: string; turn: number },
   options: { reuse?: boolean } = {},
-): Promise<number> {
+): Promise<ClaimedSlot> {
+  const { slot, reused } = await takeSlot(store, config, client, work, options)
+  return {
+    slot,
+    async release() {
+      // A slot the work already held stays held; one another request took over is left alone.
+      if (reused) return
+      const current = await store.getJSON<SlotHolder>(slotKey(client, slot))
+      if (current?.chatId === work.chatId && current.turn === work.turn) await store.delete(slotKey(client, slot))
+    },
+  }
+}
+
+async function takeSlot(
+  store: ChatStore,
+  config: Pick<Settings, 'stallSeconds' | 'maxActivePerIp'>,
+  client: string,
+  work: { chatId: string; turn: number },
+  options: { reuse?: boolean },
+): Promise<{ slot: number; reused: boolean }> {
   const holder: SlotHolder = { ...work, at: new Date().toISOString() }
   const listed = new Map((await store.list(slotsPrefix(client))).map((blob) => [blob.key, blob.etag]))
   const slots = Array.from({ length: config.maxActivePerIp }, (_, slot) => slot)
@@ -89,7 +128,7 @@ export async function claimSlot(
   if (options.reuse) {
     for (const slot of held) {
       const current = await holderOf(slot)
-      if (current?.chatId === work.chatId && current.turn === work.turn && (await take(slot))) return slot
+      if (current?.chatId === work.chatId && current.turn === work.turn && (await take(slot))) return { slot, reused: true }
     }
   }
   const empty = slots.filter((slot) => !listed.has(slotKey(client, slot)))
@@ -97,13 +136,13 @@ export async function claimSlot(
     const j = Math.floor(Math.random() * (i + 1))
     ;[empty[i], empty[j]] = [empty[j]!, empty[i]!]
   }
-  for (const slot of empty) if ((await store.setJSON(slotKey(client, slot), holder, { onlyIfNew: true })).modified) return slot
+  for (const slot of empty) if ((await store.setJSON(slotKey(client, slot), holder, { onlyIfNew: true })).modified) return { slot, reused: false }
   let busy = empty.length
   for (const slot of held) {
     const current = await holderOf(slot)
     const same = current?.chatId === work.chatId && current.turn === work.turn
     if (current && !same && (await isBusy(store, current, config))) busy++
-    else if (await take(slot)) return slot
+    else if (await take(slot)) return { slot, reused: same }
     else busy++
   }
   throw new AppError(

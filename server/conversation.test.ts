@@ -136,10 +136,23 @@ describe('follow-up turns', () => {
   it.each([
     ['more turns than AI_CHAT_MAX_TURNS', { AI_CHAT_MAX_TURNS: '1' }, 'This chat has reached its limit of 1 turns. Start a new chat to go on.'],
     ['a history longer than AI_CHAT_MAX_CONTEXT_CHARS', { AI_CHAT_MAX_CONTEXT_CHARS: '20' }, /^The conversation of gemini would be \d+ characters long with this message; the limit is 20\./],
-    ['a document that could pass its size budget', { AI_CHAT_MAX_ANSWER_CHARS: '3000000' }, /too long to continue: with 1 more answers it could pass 5 MB/],
   ])('refuses %s with 413 and writes nothing', async (_name, env, message) => {
     const chatId = await h.startChat({ message: 'Q1', models: { gemini: 'gemini-2.5-flash' } })
     await h.waitForFinal(chatId)
+    await refusedTurn(chatId, env, message)
+  })
+
+  it('refuses a turn that could take the document past its size budget (413), so no response passes 6 MB', async () => {
+    // Eight participants whose answers filled their 100,000 characters: the document holds 1.6 MB;
+    // eight more answers could add 4.8 MB.
+    h.providers.script('gemini', { chunks: Array.from({ length: 10 }, () => 'x'.repeat(10_000)) })
+    const chatId = await h.startChat({ message: 'Q1', participants: Array.from({ length: 8 }, () => ({ provider: 'gemini' })) })
+    const doc = await h.waitForFinal(chatId, 20_000)
+    expect(Object.values(doc.results).every((r: any) => r.text.length === 100_000)).toBe(true)
+    await refusedTurn(chatId, {}, 'This conversation is too long to continue: with 8 more answers it could pass 5 MB. Start a new chat, or continue with fewer participants.')
+  })
+
+  async function refusedTurn(chatId: string, env: Record<string, string>, message: string | RegExp) {
     h.setEnv(env)
     try {
       const answer = await send(chatId, { message: 'Q2' })
@@ -150,7 +163,7 @@ describe('follow-up turns', () => {
     } finally {
       h.setEnv(Object.fromEntries(Object.keys(env).map((name) => [name, undefined])))
     }
-  })
+  }
 
   it('a redelivered trigger of turn 2 calls no provider twice', async () => {
     const chatId = await h.startChat({ message: 'Q1', models: { openai: 'gpt-4.1', gemini: 'gemini-2.5-flash' } })

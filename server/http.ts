@@ -140,7 +140,7 @@ export async function readJsonBody(req: Request, maxBytes: number, empty?: unkno
   }
 }
 
-/** A route parameter Netlify passed (`config.path` named groups), validated by `check`. */
+/** A route parameter Netlify passed (`config.path` named groups), URL-decoded; the caller validates it. */
 export function param(context: Pick<Context, 'params'>, name: string): string | undefined {
   const value = context.params?.[name]
   if (value === undefined) return undefined

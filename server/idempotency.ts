@@ -9,9 +9,11 @@
  * refused request (any error) forgets the key, so the client can fix the request or try later. Records
  * are kept as long as the chat (cleanup deletes them after its expiry).
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { AppError } from './errors.ts'
+import { json } from './http.ts'
 import { idempotencyKey } from './keys.ts'
+import { describeError, log } from './log.ts'
 import { sleep } from './sleep.ts'
 import type { ChatStore } from './store.ts'
 
@@ -30,6 +32,8 @@ interface IdempotencyRecord {
   fingerprint: string
   state: 'pending' | 'done'
   createdAt: string
+  /** The request that claimed the key (two claims never look alike). */
+  owner: string
   answer?: StoredAnswer
 }
 
@@ -68,12 +72,7 @@ export function fingerprint(req: Request, body: unknown): string {
 
 const sha = (text: string) => createHash('sha256').update(text).digest('base64url')
 
-function replay(answer: StoredAnswer): Response {
-  return new Response(JSON.stringify(answer.body), {
-    status: answer.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...answer.headers, 'idempotent-replayed': 'true' },
-  })
-}
+const replay = (answer: StoredAnswer) => json(answer.body, answer.status, { ...answer.headers, 'idempotent-replayed': 'true' })
 
 function mismatch(): AppError {
   return new AppError('idempotency_mismatch', 'This Idempotency-Key was already used with a different request. Use a new key for a new request.')
@@ -93,15 +92,20 @@ export async function idempotent(
 ): Promise<Response> {
   if (key === undefined) return respond(await work())
   const blob = idempotencyKey(client, sha(key))
-  const pending: IdempotencyRecord = { fingerprint: print, state: 'pending', createdAt: new Date().toISOString() }
+  const pending: IdempotencyRecord = { fingerprint: print, state: 'pending', createdAt: new Date().toISOString(), owner: randomUUID() }
   const waitUntil = Date.now() + WAIT_FOR_FIRST_MS
-  while (!(await store.setJSON(blob, pending, { onlyIfNew: true })).modified) {
-    const existing = await store.getJSON<IdempotencyRecord>(blob)
-    if (!existing) continue
-    if (existing.fingerprint !== print) throw mismatch()
-    if (existing.state === 'done' && existing.answer) return replay(existing.answer)
-    if (Date.now() - Date.parse(existing.createdAt) > ABANDONED_MS) {
-      await store.delete(blob)
+  for (let claimed = (await store.setJSON(blob, pending, { onlyIfNew: true })).modified; !claimed; ) {
+    const existing = await store.getJSONWithListedEtag<IdempotencyRecord>(blob)
+    if (!existing) {
+      claimed = (await store.setJSON(blob, pending, { onlyIfNew: true })).modified
+      continue
+    }
+    const record = existing.data
+    if (record.fingerprint !== print) throw mismatch()
+    if (record.state === 'done' && record.answer) return replay(record.answer)
+    // A request that claimed the key and died: take its record over (one of several repeats wins).
+    if (Date.now() - Date.parse(record.createdAt) > ABANDONED_MS && existing.etag) {
+      claimed = (await store.setJSON(blob, pending, { onlyIfMatch: existing.etag })).modified
       continue
     }
     if (Date.now() > waitUntil) {
@@ -116,7 +120,8 @@ export async function idempotent(
     await store.delete(blob).catch(() => undefined)
     throw error
   }
-  await store.setJSON(blob, { ...pending, state: 'done', answer } satisfies IdempotencyRecord)
+  // The work is done: a failure to remember its answer must not turn it into an error.
+  await store.setJSON(blob, { ...pending, state: 'done', answer } satisfies IdempotencyRecord).catch((error) => log.error('idempotency_record_failed', { error: describeError(error) }))
   return respond(answer)
 }
 

@@ -3,14 +3,13 @@
  * (provider keys, compatible providers' keys, the trigger secret, the access token) so none can
  * reach a log line. `setLogSink` lets tests capture lines instead of printing them.
  */
-import { BUILT_IN_PROVIDER_IDS, BUILT_IN_PROVIDERS } from '../shared/catalogue.ts'
+import { BUILT_IN_PROVIDER_IDS, BUILT_IN_PROVIDERS, COMPATIBLE_VARIABLE } from '../shared/catalogue.ts'
 
 const FIXED_SECRET_ENV = [...BUILT_IN_PROVIDER_IDS.flatMap((id) => BUILT_IN_PROVIDERS[id].keyEnv), 'AI_CHAT_SECRET', 'AI_CHAT_ACCESS_TOKEN']
-const COMPAT_KEY = /^AI_CHAT_COMPAT_[A-Za-z0-9_]+_API_KEY$/
 
-/** The names of every variable that holds a secret. */
+/** The names of every variable that holds a secret (compatible providers' keys included). */
 export function secretVariables(env: Record<string, string | undefined> = process.env): string[] {
-  return [...FIXED_SECRET_ENV, ...Object.keys(env).filter((name) => COMPAT_KEY.test(name))]
+  return [...FIXED_SECRET_ENV, ...Object.keys(env).filter((name) => COMPATIBLE_VARIABLE.exec(name)?.[2] === 'API_KEY')]
 }
 
 export function redact(text: string, env: Record<string, string | undefined> = process.env): string {

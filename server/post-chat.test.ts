@@ -15,6 +15,14 @@ const raw = (body: string, headers: Record<string, string> = { 'content-type': '
 
 describe('POST /api/ai/chat rejects bad input with a clear JSON error and writes nothing', () => {
   const post = (json: unknown) => h.api('/api/ai/chat', { json })
+  const withEnv = async <T,>(env: Record<string, string>, task: () => Promise<T>) => {
+    h.setEnv(env)
+    try {
+      return await task()
+    } finally {
+      h.setEnv(Object.fromEntries(Object.keys(env).map((name) => [name, undefined])))
+    }
+  }
   const eight = Array.from({ length: 9 }, () => ({ provider: 'openai' }))
   const cases: Array<[string, () => Promise<ApiAnswer>, number, string, (string | RegExp)?]> = [
     ['a body that is not JSON', () => raw('message=hello', { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'invalid_json'],
@@ -57,6 +65,7 @@ describe('POST /api/ai/chat rejects bad input with a clear JSON error and writes
     ['a participant model outside the allow-list', () => post({ message: 'hi', participants: [{ provider: 'anthropic', model: 'claude-2' }] }), 400, 'model_not_allowed'],
     ['a participant temperature above 2', () => post({ message: 'hi', participants: [{ provider: 'openai', temperature: 2.5 }] }), 400, 'invalid_request', '"participants[0].temperature" must be a number from 0 to 2.'],
     ['a compatible provider whose definition is broken', () => post({ message: 'hi', participants: [{ provider: 'broken' }] }), 400, 'provider_not_configured', 'Broken is not configured on this server (AI_CHAT_COMPAT_BROKEN_MODELS is not set (a comma-separated list of models, first = default)).'],
+    ['more providers in models than AI_CHAT_MAX_PARTICIPANTS', () => withEnv({ AI_CHAT_MAX_PARTICIPANTS: '2' }, () => post({ message: 'hi', models: { openai: 'gpt-4.1', anthropic: 'claude-haiku-4-5', gemini: 'gemini-2.5-flash' } })), 400, 'invalid_request', '"models" names 3 providers; a chat compares at most 2.'],
     ['an idempotency key that is not printable', () => h.api('/api/ai/chat', { json: { message: 'hi' }, headers: { 'idempotency-key': ' ' } }), 400, 'invalid_request', /Idempotency-Key/],
   ]
 

@@ -21,9 +21,8 @@ export interface Price {
   output: number
 }
 
-/** The date the table's figures were checked, and where. */
+/** The date of the table's figures (from @pydantic/genai-prices 0.1.8, itself from the providers' pricing pages). */
 export const PRICES_AS_OF = '2026-09-23'
-export const PRICES_SOURCE = "@pydantic/genai-prices 0.1.8 (data from the providers' pricing pages)"
 
 /** `<provider>/<model>` → price. */
 export const PRICE_TABLE: Readonly<Record<string, Price>> = {

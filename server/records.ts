@@ -71,7 +71,3 @@ export type TurnView = Omit<TurnRecord, 'chatId'>
 export function firstTurn(chat: ChatRecord): TurnView {
   return { turn: 1, message: chat.message, participants: chat.participants.map((p) => p.id), createdAt: chat.createdAt, expiresAt: chat.expiresAt, earlier: [] }
 }
-
-export function participantOf(chat: ChatRecord, id: string): ParticipantRecord | undefined {
-  return chat.participants.find((participant) => participant.id === id)
-}

@@ -10,7 +10,7 @@
  */
 import { isFinal } from '../shared/types.ts'
 import { attemptRef, type ChatListing } from './chat-listing.ts'
-import { cancelKey, recoveryKey, retryKey } from './keys.ts'
+import { cancelKey, recoveryKey } from './keys.ts'
 import { log } from './log.ts'
 import type { ChatRecord, Marker } from './records.ts'
 import { isStale, lastSign } from './result.ts'
@@ -53,17 +53,6 @@ export function createReview({ store, config, retrigger }: RecoveryOptions): Rev
     const marker = (key: string) => store.getJSON<Marker>(key)
     const ids = Object.keys(results)
 
-    // A retried attempt that no run has claimed yet was queued when the retry was asked for.
-    await Promise.all(
-      ids.map(async (id) => {
-        const result = results[id]!
-        if (result.attempt > 1 && !snapshot.stored.get(turn)?.has(id)) {
-          const retried = await marker(retryKey(chat.chatId, turn, id, result.attempt))
-          if (retried) result.timings = { queuedAt: retried.at }
-        }
-      }),
-    )
-
     const attempts = Object.fromEntries(ids.map((id) => [id, results[id]!.attempt]))
     const recovered = listing.recoveries.size ? await readRecoveries(store, chat.chatId, listing, turn, attempts) : {}
     const silent: string[] = []
@@ -71,7 +60,10 @@ export function createReview({ store, config, retrigger }: RecoveryOptions): Rev
       const result = results[id]!
       if (isFinal(result.status)) continue
       const stale = isStale(result, config.stallSeconds, now)
-      if (listing.cancels.has(attemptRef(turn, id, result.attempt)) && (stale || result.status === 'queued')) {
+      // Asked to stop before any run claimed it (or its run is dead): cancelled now. A claimed run
+      // writes its own verdict within a second, which may still be `done`.
+      const unclaimed = !snapshot.stored.get(turn)?.has(id)
+      if (listing.cancels.has(attemptRef(turn, id, result.attempt)) && (stale || unclaimed)) {
         const cancelled = await marker(cancelKey(chat.chatId, turn, id, result.attempt))
         results[id] = { ...result, status: 'cancelled', timings: { ...result.timings, finishedAt: cancelled?.at ?? result.timings.queuedAt } }
         continue

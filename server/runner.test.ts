@@ -238,6 +238,11 @@ describe('cost and size of an answer', () => {
       await run(chat.chatId)
       expect((await result(chat.chatId, 'openai'))!).toMatchObject({ status: 'done', ok: true, text: '0123456789', truncated: true, finishReason: 'length' })
       expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
+      // And at three UTF-8 bytes per allowed character: ten emoji (40 bytes) stop at seven (28).
+      h.providers.script('openai', { chunks: ['😀'.repeat(10), 'never sent'], hangAfter: 1 })
+      const emoji = await newChat({ openai: 'gpt-4.1' })
+      await run(emoji.chatId)
+      expect((await result(emoji.chatId, 'openai'))!).toMatchObject({ status: 'done', text: '😀'.repeat(7), truncated: true })
     } finally {
       h.setEnv({ AI_CHAT_MAX_ANSWER_CHARS: undefined })
     }

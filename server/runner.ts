@@ -19,7 +19,7 @@ import { ProviderError, type AdapterFactory, type ChatMessage } from './provider
 import { readRecoveries } from './recovery.ts'
 import type { ChatRecord, ParticipantRecord, StoredResult, TurnView } from './records.ts'
 import { ResultWriter } from './result-writer.ts'
-import { providerById, settings, type Settings } from './settings.ts'
+import { answerMaxBytes, providerById, settings, type Settings } from './settings.ts'
 import { sleep } from './sleep.ts'
 import type { ChatStore } from './store.ts'
 
@@ -75,16 +75,19 @@ function errorFields(error: ResultError): Pick<StoredResult, 'ok' | 'status' | '
   return { status: 'error', ok: false, error }
 }
 
-/** Cuts text to at most `max` characters (code points). */
-function cutChars(text: string, max: number): string {
+/** The longest start of `text` within `chars` characters (code points) and `bytes` UTF-8 bytes. */
+function cutAnswer(text: string, chars: number, bytes: number): { text: string; chars: number; bytes: number } {
   let count = 0
+  let size = 0
   let end = 0
   for (const char of text) {
-    if (count === max) return text.slice(0, end)
+    const charBytes = Buffer.byteLength(char)
+    if (count + 1 > chars || size + charBytes > bytes) break
     count++
+    size += charBytes
     end += char.length
   }
-  return text
+  return { text: text.slice(0, end), chars: count, bytes: size }
 }
 
 interface ParticipantRun {
@@ -133,6 +136,8 @@ async function runParticipant(options: RunOptions, run: ParticipantRun): Promise
 
   let text = ''
   let chars = 0
+  let bytes = 0
+  const maxBytes = answerMaxBytes(config)
   const finished = (patch: Partial<StoredResult>) => writer.finish({ text, timings: { ...doc.timings, finishedAt: nowIso() }, ...patch })
   const priced = (usage: StoredResult['usage']) => ({ ...(usage ? { usage } : {}), cost: costOf(participant.provider, participant.model, usage, run.env) })
 
@@ -148,13 +153,13 @@ async function runParticipant(options: RunOptions, run: ParticipantRun): Promise
             writer.update({ model: event.model })
           } else if (event.type === 'text') {
             const first = text === ''
-            const room = config.maxAnswerChars - chars
-            const piece = cutChars(event.text, room)
-            text += piece
-            chars += [...piece].length
+            const piece = cutAnswer(event.text, config.maxAnswerChars - chars, maxBytes - bytes)
+            text += piece.text
+            chars += piece.chars
+            bytes += piece.bytes
             if (first) void writer.flush({ status: 'streaming', text, timings: { ...doc.timings, firstTokenAt: nowIso() } })
             else writer.update({ text })
-            if (chars >= config.maxAnswerChars) controller.abort(new RunAbort('truncated'))
+            if (piece.text.length < event.text.length || chars >= config.maxAnswerChars) controller.abort(new RunAbort('truncated'))
           } else {
             signal.throwIfAborted()
             if (event.finishReason === 'content_filter') {

@@ -50,6 +50,21 @@ export interface Settings {
 /** The largest number of participants a chat may have, whatever `AI_CHAT_MAX_PARTICIPANTS` says. */
 export const PARTICIPANTS_CEILING = 8
 
+/**
+ * The status and export documents must stay under Netlify's 6 MB response limit: a turn that could
+ * take the document past this many UTF-8 bytes is refused (turns.ts).
+ */
+export const DOCUMENT_BUDGET_BYTES = 5_000_000
+
+/** An answer also stops at three UTF-8 bytes per allowed character (text of any script fits; emoji-heavy text stops earlier). */
+export const answerMaxBytes = (config: Pick<Settings, 'maxAnswerChars'>) => config.maxAnswerChars * 3
+
+/**
+ * Bytes one answer may add to the status document at most: its byte cap, counted twice (the latest
+ * turn's results appear in `results` and in `turns`).
+ */
+export const answerBudgetBytes = (config: Pick<Settings, 'maxAnswerChars'>) => answerMaxBytes(config) * 2
+
 export function settings(env: Env = process.env): Settings {
   const providers = resolveProviders(env)
   const usable = providers.filter((p) => p.usable).map((p) => p.id)
@@ -67,7 +82,8 @@ export function settings(env: Env = process.env): Settings {
     maxMessageChars: int(env, 'AI_CHAT_MAX_MESSAGE_CHARS', 32_000, 1),
     maxOutputTokens: int(env, 'AI_CHAT_MAX_OUTPUT_TOKENS', 4096, 1),
     maxParticipants: Math.min(PARTICIPANTS_CEILING, int(env, 'AI_CHAT_MAX_PARTICIPANTS', PARTICIPANTS_CEILING, 1)),
-    maxAnswerChars: int(env, 'AI_CHAT_MAX_ANSWER_CHARS', 100_000, 1),
+    // A first turn with every participant at its cap must fit the document budget.
+    maxAnswerChars: Math.min(int(env, 'AI_CHAT_MAX_ANSWER_CHARS', 100_000, 1), Math.floor(DOCUMENT_BUDGET_BYTES / (PARTICIPANTS_CEILING * 6 + 1))),
     maxTurns: int(env, 'AI_CHAT_MAX_TURNS', 20, 1),
     maxContextChars: int(env, 'AI_CHAT_MAX_CONTEXT_CHARS', 200_000, 1),
     ttlSeconds: int(env, 'AI_CHAT_TTL_SECONDS', 3600, 1),

@@ -10,7 +10,8 @@ import { chatStatus, completedAt, isTurnFinal, queuedResult, totalCost } from '.
 import { isFinal, type ProviderResult, type StatusDocument, type Turn } from '../shared/types.ts'
 import { attemptRef, latestAttempt, listChat, withMeta, type ChatListing } from './chat-listing.ts'
 import { expiredError, loadChat, loadTurn } from './chats.ts'
-import { pickKey, resultKey } from './keys.ts'
+import { isAppError } from './errors.ts'
+import { pickKey, resultKey, retryKey } from './keys.ts'
 import type { ChatRecord, StoredResult, TurnView } from './records.ts'
 import { lastSign } from './result.ts'
 import { sleep } from './sleep.ts'
@@ -37,6 +38,8 @@ export interface Snapshot {
   stored: Map<number, Map<string, StoredResult>>
   /** Each turn's pick, when one was made. */
   picks: Map<number, string>
+  /** When each retried, not yet claimed attempt of the latest turn was asked for (its queue time), by participant. */
+  retried: Map<string, string>
   scope: Scope
 }
 
@@ -68,7 +71,7 @@ export function participantsOf(snapshot: Pick<Snapshot, 'chat' | 'turn'>, turn: 
  * Reads the results of the turns in scope. A participant missing from the listing is read directly
  * (the local blob server's listing can miss a blob that is being rewritten).
  */
-async function readTurnResults(store: ChatStore, snapshot: Omit<Snapshot, 'stored' | 'picks'>): Promise<Snapshot['stored']> {
+async function readTurnResults(store: ChatStore, snapshot: Omit<Snapshot, 'stored' | 'picks' | 'retried'>): Promise<Snapshot['stored']> {
   const { chat, listing, turn } = snapshot
   const turns = snapshot.scope === 'all' ? Array.from({ length: turn.turn }, (_, i) => i + 1) : [turn.turn]
   const stored: Snapshot['stored'] = new Map()
@@ -106,7 +109,25 @@ export async function readSnapshot(store: ChatStore, chatId: string, options: { 
   for (let n = listing.latestTurn - 1; !turn && n >= 1; n--) turn = await loadTurn(store, chat, n)
   const base = { chat, listing, turn: turn!, scope: options.scope ?? 'all' }
   const [stored, picks] = await Promise.all([readTurnResults(store, base), readPicks(store, chatId, listing)])
-  return { ...base, stored, picks }
+  return { ...base, stored, picks, retried: await readRetried(store, { ...base, stored }) }
+}
+
+/**
+ * A retried attempt that no run has claimed yet was queued when the retry was asked for: one read of
+ * its retry marker (rare, and only until the run claims it).
+ */
+async function readRetried(store: ChatStore, snapshot: Omit<Snapshot, 'picks' | 'retried'>): Promise<Snapshot['retried']> {
+  const { chat, listing, turn } = snapshot
+  const retried: Snapshot['retried'] = new Map()
+  await Promise.all(
+    turn.participants.map(async (id) => {
+      const attempt = latestAttempt(listing, turn.turn, id)
+      if (attempt === 1 || snapshot.stored.get(turn.turn)?.has(id)) return
+      const marker = await readCached<{ at: string }>(store, retryKey(chat.chatId, turn.turn, id, attempt), undefined)
+      if (marker) retried.set(id, marker.at)
+    }),
+  )
+  return retried
 }
 
 const visible = ({ runId: _runId, ...result }: StoredResult): ProviderResult => ({ cost: null, ...result })
@@ -115,11 +136,14 @@ const visible = ({ runId: _runId, ...result }: StoredResult): ProviderResult => 
 export function storedResults(snapshot: Snapshot, turn = snapshot.turn.turn): Record<string, ProviderResult> {
   const { chat, listing } = snapshot
   const results: Record<string, ProviderResult> = {}
-  const queuedAt = turn === snapshot.turn.turn ? snapshot.turn.createdAt : chat.createdAt
+  const latest = turn === snapshot.turn.turn
+  const queuedAt = latest ? snapshot.turn.createdAt : chat.createdAt
   for (const id of participantsOf(snapshot, turn)) {
     const found = snapshot.stored.get(turn)?.get(id)
     const participant = chat.participants.find((p) => p.id === id)!
-    results[id] = found ? visible(found) : queuedResult(participant, queuedAt, { attempt: latestAttempt(listing, turn, id), demo: chat.demo })
+    results[id] = found
+      ? visible(found)
+      : queuedResult(participant, (latest && snapshot.retried.get(id)) || queuedAt, { attempt: latestAttempt(listing, turn, id), demo: chat.demo })
   }
   return results
 }
@@ -157,6 +181,16 @@ export const asStored: Reviewer = async (snapshot) => ({ results: storedResults(
 const running = (results: Record<string, ProviderResult>) => Object.values(results).some((result) => !isFinal(result.status))
 
 /**
+ * When a chat expires: its time to live after its latest turn, or after the latest retry in that turn
+ * (an answer finishing after the turn's own expiry is still shown for a while).
+ */
+export function expiryOf(turn: TurnView, results: Record<string, ProviderResult>): string {
+  const ttl = Date.parse(turn.expiresAt) - Date.parse(turn.createdAt)
+  const queued = Math.max(...Object.values(results).map((result) => Date.parse(result.timings.queuedAt)).filter(Number.isFinite))
+  return Number.isFinite(queued) && queued + ttl > Date.parse(turn.expiresAt) ? new Date(queued + ttl).toISOString() : turn.expiresAt
+}
+
+/**
  * The status document. A chat expires `AI_CHAT_TTL_SECONDS` after its latest turn, but never while
  * it runs: a running chat can always be read and cancelled.
  */
@@ -164,7 +198,8 @@ export function documentOf(snapshot: Snapshot, review: Review, now = Date.now())
   const { chat, turn } = snapshot
   const { results } = review
   const list = Object.values(results)
-  if (now > Date.parse(turn.expiresAt) && !running(results)) throw expiredError(turn.expiresAt)
+  const expiresAt = expiryOf(turn, results)
+  if (now > Date.parse(expiresAt) && !running(results)) throw expiredError(expiresAt)
 
   const pickOf = (n: number) => snapshot.picks.get(n) ?? null
   const turns: Turn[] = turn.earlier.map((summary) => ({
@@ -212,7 +247,7 @@ export function documentOf(snapshot: Snapshot, review: Review, now = Date.now())
     demo: chat.demo,
     createdAt: chat.createdAt,
     completedAt: completedAt(list),
-    expiresAt: turn.expiresAt,
+    expiresAt,
     version: encodeVersion(version),
     participants: chat.participants.map(({ id, provider, model, label, params }) => ({ id, provider, model, label, params })),
     totalCostUsd: totalCost([...turn.earlier.map((summary) => summary.totalCostUsd), latestCost]),
@@ -243,7 +278,15 @@ const listingKey = (listing: ChatListing) => listing.blobs.map(({ key, etag }) =
 export async function currentDocument(store: ChatStore, chatId: string, options: { scope?: Scope; review?: Reviewer; seen?: Version | null; listing?: ChatListing; chat?: ChatRecord } = {}) {
   const review = options.review ?? asStored
   let snapshot = await readSnapshot(store, chatId, options)
-  let document = documentOf(snapshot, await review(snapshot))
+  let document: StatusDocument
+  try {
+    document = documentOf(snapshot, await review(snapshot))
+  } catch (error) {
+    // Called expired from a listing that may have missed a later turn (local blob server): look again.
+    if (!isAppError(error, 'expired')) throw error
+    snapshot = await readSnapshot(store, chatId, { ...options, listing: await withMeta(store, chatId, snapshot.listing), chat: snapshot.chat })
+    return { snapshot, document: documentOf(snapshot, await review(snapshot)) }
+  }
   const shown = decodeVersion(document.version)!
   const { seen } = options
   // Worth a second look: a chat about to be called final (unless the caller already knows it so),

@@ -101,19 +101,39 @@ export class ChatStore {
       } finally {
         lastWriteAt.set(key, performance.now())
       }
+      if (!conditional) return result
       // @netlify/blobs reports every answer but 412 to a conditional write as success, a 500 after
       // its own retries included; a real success carries the new ETag. Without one, look.
-      if (conditional && result.modified && !result.etag) return this.#confirm(key, value)
+      if (result.modified && !result.etag) {
+        const mine = await this.#ownedEtag(key, value)
+        if (mine) return { modified: true, etag: mine }
+        throw new Error(`The conditional write of ${key} was not confirmed by the blob store.`)
+      }
+      // The client retries a write whose answer was lost; if the first try landed, the retry gets
+      // 412. The blob then holds exactly our value (every value a writer conditions carries its own
+      // run id or time): that is our write, not someone else's.
+      if (!result.modified) {
+        const mine = await this.#ownedEtag(key, value)
+        if (mine) return { modified: true, etag: mine }
+      }
       return result
     }
     return conditional ? withKeyLock(key, write) : write()
   }
 
-  async #confirm(key: string, value: unknown): Promise<{ modified: boolean; etag?: string }> {
+  /** The blob's ETag when it holds exactly `value` (the local blob server sends no ETag on reads: then the listing's). */
+  async #ownedEtag(key: string, value: unknown): Promise<string | undefined> {
     count('reads', key)
     const found = await this.#store.getWithMetadata(key, { type: 'text' })
-    if (found?.data === JSON.stringify(value) && found.etag) return { modified: true, etag: found.etag }
-    throw new Error(`The conditional write of ${key} was not confirmed by the blob store.`)
+    if (found?.data !== JSON.stringify(value)) return undefined
+    return found.etag ?? (await this.list(key)).find((blob) => blob.key === key)?.etag
+  }
+
+  /** A blob with its ETag (from the listing when the read carries none, as on the local blob server), or null. */
+  async getJSONWithListedEtag<T>(key: string): Promise<{ data: T; etag: string | undefined } | null> {
+    const found = await this.getJSONWithEtag<T>(key)
+    if (!found || found.etag) return found
+    return { data: found.data, etag: (await this.list(key)).find((blob) => blob.key === key)?.etag }
   }
 
   /** Every blob under a prefix (all pages). */

@@ -9,18 +9,10 @@ import { AppError } from './errors.ts'
 import { conversationChars, conversationOf } from './history.ts'
 import { turnKey } from './keys.ts'
 import type { TurnRecord, TurnSummary } from './records.ts'
-import type { Settings } from './settings.ts'
+import { answerBudgetBytes, DOCUMENT_BUDGET_BYTES, type Settings } from './settings.ts'
 import type { Snapshot } from './status-reader.ts'
 import type { ChatStore } from './store.ts'
 
-/**
- * The status and export documents must stay under Netlify's 6 MB response limit: a turn that could
- * take the document past this many UTF-8 bytes is refused.
- */
-export const DOCUMENT_BUDGET_BYTES = 5_000_000
-
-/** Bytes one answer may add to the document at most: the answer cap, counted twice (the latest turn's results appear in `results` and in `turns`). */
-export const answerBudgetBytes = (config: Pick<Settings, 'maxAnswerChars'>) => config.maxAnswerChars * 2
 
 const number = (n: number) => n.toLocaleString('en-US')
 

@@ -215,6 +215,9 @@ export function validateChatInput(body: unknown, config: Settings): ValidChatInp
     if (entries.length === 0) {
       throw fail(`"models" must name at least one provider (${config.providers.map((p) => p.id).join(', ')}), or be left out to ask every configured provider.`)
     }
+    if (entries.length > config.maxParticipants) {
+      throw fail(`"models" names ${entries.length} providers; a chat compares at most ${config.maxParticipants}.`)
+    }
     for (const [id, model] of entries) checkModel(usableProvider(config, id, ''), model, `"models.${id}"`)
     // Catalogue order, whatever order the client wrote.
     participants = config.providers.filter((p) => input.models![p.id] !== undefined).map((p) => ({ id: p.id, provider: p.id, model: input.models![p.id]! }))

@@ -90,6 +90,9 @@ export const BUILT_IN_PROVIDERS: Readonly<Record<BuiltInProviderId, BuiltInProvi
 
 export type Env = Readonly<Record<string, string | undefined>>
 
+/** `AI_CHAT_COMPAT_<NAME>_<PART>`: the variables that define an OpenAI-compatible provider. */
+export const COMPATIBLE_VARIABLE = /^AI_CHAT_COMPAT_([A-Za-z0-9_]+?)_(BASE_URL|MODELS|API_KEY|LABEL)$/
+
 export function isBuiltInProvider(value: string): value is BuiltInProviderId {
   return (BUILT_IN_PROVIDER_IDS as readonly string[]).includes(value)
 }

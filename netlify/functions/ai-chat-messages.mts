@@ -28,8 +28,11 @@ export default route(['POST'], async (req, context) => {
   return idempotent(store, client, key, fingerprint(req, body), async () => {
     const { snapshot, document } = await currentDocument(store, chatId, { scope: 'all', review: reviewer(store, config, context, url.origin) })
     const record = planTurn(snapshot, document, input.message, turnParticipants(snapshot, input.participants), config)
-    await claimSlot(store, config, client, { chatId, turn: record.turn })
-    await saveTurn(store, record)
+    const slot = await claimSlot(store, config, client, { chatId, turn: record.turn })
+    await saveTurn(store, record).catch(async (error) => {
+      await slot.release()
+      throw error
+    })
     const accepted = { success: true, chatId, turn: record.turn }
     return startTurn({ store, context, url, mode, chat: snapshot.chat, turn: record.turn, secret, deadline, expiresAt: record.expiresAt, accepted })
   }, (answer) => json(answer.body, answer.status, answer.headers))

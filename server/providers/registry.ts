@@ -4,7 +4,7 @@
  * vLLM, LM Studio…) defined by `AI_CHAT_COMPAT_<NAME>_*`. Imports no SDK: the POST, status and
  * models functions use it.
  */
-import { acceptsTemperature, allowedModels, BUILT_IN_PROVIDER_IDS, BUILT_IN_PROVIDERS, isBuiltInProvider, listFromEnv, type Env, type ProviderKind } from '../../shared/catalogue.ts'
+import { acceptsTemperature, allowedModels, BUILT_IN_PROVIDER_IDS, BUILT_IN_PROVIDERS, COMPATIBLE_VARIABLE, listFromEnv, type Env, type ProviderKind } from '../../shared/catalogue.ts'
 import { isProviderIdShape } from '../keys.ts'
 import { log } from '../log.ts'
 
@@ -61,7 +61,6 @@ function builtIns(env: Env): ProviderDefinition[] {
   })
 }
 
-const COMPAT_VAR = /^AI_CHAT_COMPAT_([A-Za-z0-9_]+?)_(BASE_URL|MODELS|API_KEY|LABEL)$/
 /** Longest compatible provider id: room is left for the `-2`… suffixes of repeated participants. */
 const MAX_COMPAT_ID = 29
 
@@ -69,15 +68,10 @@ const MAX_COMPAT_ID = 29
 export function compatibleNames(env: Env): string[] {
   const names = new Set<string>()
   for (const name of Object.keys(env)) {
-    const match = COMPAT_VAR.exec(name)
+    const match = COMPATIBLE_VARIABLE.exec(name)
     if (match && env[name] !== undefined) names.add(match[1]!)
   }
   return [...names].sort()
-}
-
-/** The env var names that hold compatible providers' keys (for the log redactor). */
-export function compatibleKeyVars(env: Env): string[] {
-  return Object.keys(env).filter((name) => COMPAT_VAR.exec(name)?.[2] === 'API_KEY')
 }
 
 const warned = new Set<string>()
@@ -134,5 +128,3 @@ export function resolveProviders(env: Env): ProviderDefinition[] {
   const builtIn = builtIns(env)
   return [...builtIn, ...compatible(env, new Set(builtIn.map((p) => p.id)))]
 }
-
-export const isBuiltIn = isBuiltInProvider
