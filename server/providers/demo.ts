@@ -26,7 +26,8 @@ export function demoAnswer(provider: Pick<ProviderDefinition, 'kind' | 'label' |
   const memory = earlier
     ? `This is a follow-up: I see my own ${earlier === 1 ? 'earlier answer' : `${earlier} earlier answers`} in this chat, and none of the other models'.`
     : ''
-  const body = KINDS[provider.kind].demo.body({ label, keyEnv: provider.keyEnv[0] ?? 'an API key', variant: fnv1a(model) % 2 })
+  // The variable people set (Gemini's SDK reads GOOGLE_API_KEY first, but AI Gateway and the docs use GEMINI_API_KEY).
+  const body = KINDS[provider.kind].demo.body({ label, keyEnv: provider.keyEnv.at(-1) ?? 'an API key', variant: fnv1a(model) % 2 })
   return [intro, `> ${quote(asked)}`, memory, body].filter(Boolean).join('\n\n') + '\n'
 }
 
