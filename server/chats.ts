@@ -91,8 +91,12 @@ export async function loadChat(store: ChatStore, chatId: string, listed: boolean
     immutable.delete(key)
     throw new AppError('not_found', 'No chat with this id. It may have expired and been cleaned up.')
   }
+  if (isLegacy(chat)) throw new AppError('not_found', 'This chat was made by an earlier version of this app and can no longer be shown.')
   return remember(key, chat)
 }
+
+/** A chat blob written by a version before participants (its results live under other keys): never shown, removed by cleanup when it expires. */
+export const isLegacy = (chat: unknown) => !Array.isArray((chat as Partial<ChatRecord> | null)?.participants)
 
 /** A turn of a chat (turn 1 is the chat blob itself), or null when it does not exist. */
 export async function loadTurn(store: ChatStore, chat: ChatRecord, turn: number): Promise<TurnView | null> {

@@ -110,3 +110,18 @@ describe('who may run the cleanup', () => {
     expect((await h.api(CLEANUP, { method: 'POST', headers: { authorization: 'Bearer cleanup-token-1234' } })).status).toBe(200)
   })
 })
+
+describe('chats of an earlier version of the app', () => {
+  it('are not shown (404 with a reason), are removed once expired, and never stop the cleanup of others', async () => {
+    const legacy = crypto.randomUUID()
+    const past = new Date(Date.now() - 60_000).toISOString()
+    // The single-turn layout: providers and params instead of participants.
+    await h.blobs.store.setJSON(requestKey(legacy), { chatId: legacy, createdAt: past, expiresAt: past, message: 'old', providers: ['openai'], params: {} })
+    await h.blobs.store.setJSON(`${chatPrefix(legacy)}results/openai.1`, { status: 'done' })
+    const answer = await h.api(`/api/ai/chat/${legacy}`)
+    expect([answer.status, answer.body.error.message]).toEqual([404, 'This chat was made by an earlier version of this app and can no longer be shown.'])
+    const report = await cleanupExpired(h.blobs.store)
+    expect(report.finished).toBe(true)
+    expect(await h.blobs.keys(chatPrefix(legacy))).toEqual([])
+  })
+})

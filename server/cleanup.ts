@@ -6,7 +6,7 @@
  * the chat that explains them.
  */
 import { listChat, withMeta } from './chat-listing.ts'
-import { forgetChat, loadChat } from './chats.ts'
+import { forgetChat, isLegacy, loadChat } from './chats.ts'
 import { idempotencyExpiry } from './idempotency.ts'
 import { CHATS_PREFIX, CLIENTS_PREFIX, chatIdOfKey, chatPrefix, parseClientKey, requestKey } from './keys.ts'
 import { describeError, log } from './log.ts'
@@ -45,6 +45,9 @@ export interface CleanupOptions {
  * an interrupted deletion left behind.
  */
 async function isExpired(store: ChatStore, chatId: string, now: number, stallSeconds: number): Promise<boolean> {
+  // A chat of an earlier version of the app: by its own expiry alone.
+  const raw = await store.getJSON<{ expiresAt?: string }>(requestKey(chatId))
+  if (raw && isLegacy(raw)) return !(now <= Date.parse(raw.expiresAt ?? ''))
   try {
     // With meta/ listed again: a later turn missing from a local listing would make a live chat look expired.
     const listing = await withMeta(store, chatId, await listChat(store, chatId))
@@ -77,7 +80,12 @@ export async function cleanupExpired(store: ChatStore, options: CleanupOptions =
 
   const handle = async (chatId: string) => {
     report.chatsSeen++
-    if (!(await isExpired(store, chatId, now, options.stallSeconds ?? 30))) {
+    // One chat that cannot be judged (a damaged blob) must not stop the others' cleanup.
+    const expired = await isExpired(store, chatId, now, options.stallSeconds ?? 30).catch((error) => {
+      log.warn('cleanup_chat_skipped', { chatId, error: describeError(error) })
+      return false
+    })
+    if (!expired) {
       alive.add(chatId)
       return
     }

@@ -94,9 +94,10 @@ describe('GET /api/ai/chat/<id>', () => {
   it('answers 410 expired once the chat is past its expiry, even before cleanup, but never while it runs', async () => {
     // A chat made in the store (no run): its one participant's result is written by the test.
     const chat = await makeChat(h.blobs.store, { message: 'x', models: { openai: 'gpt-4.1' } })
+    // A first attempt queued when the chat was made; its run still writes an hour later.
     const write = (status: string) => {
       const now = new Date().toISOString()
-      return h.blobs.store.setJSON(resultKey(chat.chatId, 1, 'openai', 1), { status, ok: status === 'done', text: 't', provider: 'openai', model: 'gpt-4.1', attempt: 1, timings: { queuedAt: now, ...(status === 'done' ? { finishedAt: now } : {}) }, updatedAt: now, runId: 'r' })
+      return h.blobs.store.setJSON(resultKey(chat.chatId, 1, 'openai', 1), { status, ok: status === 'done', text: 't', provider: 'openai', model: 'gpt-4.1', attempt: 1, timings: { queuedAt: chat.createdAt, ...(status === 'done' ? { finishedAt: now } : {}) }, updatedAt: now, runId: 'r' })
     }
     // Only the clock moves (timers stay real): an hour and a bit later.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_700_000 })
@@ -110,6 +111,9 @@ describe('GET /api/ai/chat/<id>', () => {
       expect(answer.status).toBe(410)
       expect(answer.body.error).toEqual({ code: 'expired', message: expect.stringContaining('expired') })
       expect(await h.blobs.store.getJSON(requestKey(chat.chatId))).not.toBeNull()
+      // A retry asked now would have kept it readable for another time to live.
+      await h.blobs.store.setJSON(resultKey(chat.chatId, 1, 'openai', 1), { status: 'done', ok: true, text: 't', provider: 'openai', model: 'gpt-4.1', attempt: 1, timings: { queuedAt: new Date(Date.now() - 60_000).toISOString(), finishedAt: new Date().toISOString() }, runId: 'r' })
+      expect((await h.api(`/api/ai/chat/${chat.chatId}`)).status).toBe(200)
     } finally {
       vi.useRealTimers()
     }

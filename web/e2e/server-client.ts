@@ -1,11 +1,12 @@
 /**
  * The e2e tests' view of the shared `npm start` (web/e2e/global-setup.ts): its origin, its log, and
  * an HTTP client that behaves as a careful client of the REST API does:
- * - a transient 5xx or dropped connection from the emulator's per-call workers
- *   (../../../shared/netlify-facts.md) is retried after a short backoff;
+ * - a transient 5xx or dropped connection from the emulator (it runs each call in a fresh worker,
+ *   and two at once can race: "Cannot find module …/functions-serve/…") is retried after a backoff;
  * - a POST that creates something carries an Idempotency-Key, so such a retry never creates twice;
- * - waiting for a chat is a long poll (`?since=<version>&wait=2000`): it ends on a change of the
- *   status document, never after a fixed time.
+ * - waiting for a chat is a long poll (`?since=<version>&wait=10000`): the server answers when a
+ *   participant changes state (with the text so far), never after a fixed time of ours; the longest
+ *   hold keeps the number of calls (each one a fresh worker on the emulator) low.
  */
 import { readFileSync } from 'node:fs'
 import { inject } from 'vitest'
@@ -32,8 +33,13 @@ export const retried: string[] = []
 
 const TRIES = 6
 
-/** One request as curl would make it, retried on a transient failure. */
+/**
+ * One request as curl would make it, retried on a transient failure. A retried request that carries
+ * an Idempotency-Key may meet its first try still at work (409 with Retry-After): it waits and asks
+ * again, as the CLI does.
+ */
 export async function call(path: string, init: RequestInit = {}): Promise<Answer> {
+  const keyed = new Headers(init.headers).has('idempotency-key')
   for (let attempt = 1; ; attempt++) {
     let response: Response | undefined
     try {
@@ -42,7 +48,9 @@ export async function call(path: string, init: RequestInit = {}): Promise<Answer
       if (attempt === TRIES) throw error
       retried.push(`${init.method ?? 'GET'} ${path}: ${(error as Error).message}`)
     }
-    if (response && (response.status < 500 || attempt === TRIES)) {
+    const retryAfter = Number(response?.headers.get('retry-after'))
+    const stillAtWork = keyed && attempt > 1 && response?.status === 409 && retryAfter > 0
+    if (response && ((response.status < 500 && !stillAtWork) || attempt === TRIES)) {
       const text = await response.text()
       let body: any = null
       try {
@@ -53,7 +61,7 @@ export async function call(path: string, init: RequestInit = {}): Promise<Answer
       return { status: response.status, headers: response.headers, text, body }
     }
     if (response) retried.push(`${init.method ?? 'GET'} ${path}: ${response.status} ${(await response.text()).slice(0, 200)}`)
-    await sleep(250 * attempt)
+    await sleep(stillAtWork ? retryAfter * 1000 : 250 * attempt)
   }
 }
 
@@ -81,7 +89,7 @@ export const isFinalChat = (doc: StatusDocument) => doc.status === 'completed' |
  * Not a speed bound: a chat that never gets where a test waits for it is reported with the last
  * document seen, instead of a bare timeout (the e2e tests' timeout is longer).
  */
-const HANG_MS = 90_000
+const HANG_MS = 200_000
 
 /**
  * Follows a chat with long polls until `until` holds for its status document, and returns every
@@ -99,7 +107,7 @@ export async function watchChat(chatId: string, until: (doc: StatusDocument) => 
       )
     }
     const asked = Date.now()
-    const { status, body } = await call(`/api/ai/chat/${chatId}${version ? `?since=${encodeURIComponent(version)}&wait=2000` : ''}`)
+    const { status, body } = await call(`/api/ai/chat/${chatId}${version ? `?since=${encodeURIComponent(version)}&wait=10000` : ''}`)
     if (status === 304) {
       // A 304 at once (a final chat is not held): the change asked for has not been written yet.
       if (Date.now() - asked < 200) await sleep(250)
