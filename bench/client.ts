@@ -23,6 +23,8 @@ export interface ProviderSeen {
   /** The result's own timings (server clock, same machine): when its run claimed it and when its first token arrived. */
   startedAt?: number
   firstTokenAt?: number
+  /** When the response that carried the final state arrived (headers), for "arrival → seen". */
+  responseAt?: number
 }
 
 /** One chat (or one turn of a conversation) as a client saw it. */
@@ -43,6 +45,8 @@ export interface ChatRun {
   finalStatus?: string
   /** Status requests sent, by HTTP status (0 = network error). */
   statusRequests: Record<number, number>
+  /** When the latest status response arrived (headers). */
+  lastResponseAt?: number
   /** Why the run did not end with a final document. */
   error?: string
 }
@@ -117,6 +121,7 @@ function see(run: ChatRun, doc: StatusDocument): boolean {
     if (isFinal(result.status) && seen.finalAt === undefined) {
       Object.assign(seen, {
         finalAt: at,
+        responseAt: run.lastResponseAt,
         finalStatus: result.status,
         finalText: result.text,
         errorCode: result.error?.code,
@@ -172,6 +177,7 @@ export async function runChat(options: ChatOptions): Promise<ChatRun> {
 export async function followChat(run: ChatRun, options: ChatOptions): Promise<void> {
   const api = pageApi(options.origin, () => visitorHeaders(options.ip), (_method, _path, status) => {
     run.statusRequests[status] = (run.statusRequests[status] ?? 0) + 1
+    run.lastResponseAt = now()
   })
   let listener: (doc: StatusDocument) => void = () => {}
   const session = openChatSession(run.chatId!, { api, lane: createLane(), onDocument: (doc) => listener(doc) })
@@ -210,7 +216,10 @@ export async function runConversation(options: ConversationOptions): Promise<Cha
         current.postStatus = status
         current.acceptedAt = now()
         current.postLatencyMs = current.acceptedAt - startedAt
-      } else if (/^\/api\/ai\/chat\/[^/?]+(\?|$)/.test(path)) current.statusRequests[status] = (current.statusRequests[status] ?? 0) + 1
+      } else if (/^\/api\/ai\/chat\/[^/?]+(\?|$)/.test(path)) {
+        current.statusRequests[status] = (current.statusRequests[status] ?? 0) + 1
+        current.lastResponseAt = now()
+      }
     },
   )
   const first = options.turns[0]!

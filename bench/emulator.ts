@@ -13,7 +13,7 @@ import { hasChromium, pageMode, type PageResults } from './page.ts'
 import { freePort, spawnChild, type Child } from './processes.ts'
 import { now, sleep } from './stats.ts'
 import { providerEnv, runBatch } from './warm.ts'
-import { benchMessage, fetchCalls } from './fake-providers.ts'
+import { fetchCalls } from './fake-providers.ts'
 import { analyseBatch, planChats, VARIED, type BatchFigures, type ChatPlan, type Profile } from './workload.ts'
 
 export interface Emulator {
@@ -158,10 +158,10 @@ export async function emulatorMode(options: EmulatorOptions): Promise<EmulatorRe
       if (options.pageChats) {
         if (!hasChromium()) results.errors.push('page staleness: no Chromium at /usr/bin/chromium (apt-get install -y chromium), so the page was not measured')
         else {
-          progress(`emulator: ${options.pageChats} chats sent from the page in Chromium, each followed by the HTTP client's chat with the same scripts`)
+          progress(`emulator: ${options.pageChats} chats sent from the page in Chromium, the HTTP client following each at the same time`)
           const plans = planChats('emu-page', options.pageChats, VARIED, 24)
-          const clientPlans = plans.map((plan, i) => ({ ...plan, label: `emu-page-client#${i}`, body: { ...plan.body, message: benchMessage(`emu-page-client#${i}`, plan.script) } }))
-          results.page = await pageMode({ origin: emulator.origin, fakeUrl, plans, clientPlans, ip: nextIp(), progress })
+          const [profilePlan] = planChats('emu-page-profiled', 1, VARIED, 25)
+          results.page = await pageMode({ origin: emulator.origin, fakeUrl, plans, profilePlan, ip: nextIp(), progress })
           for (const error of results.page.errors) progress(`emulator: page: ${error}`)
         }
       }

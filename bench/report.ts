@@ -67,7 +67,7 @@ const escapeCell = (text: string) => text.replace(/\|/g, '\\|')
 export function renderMarkdown(figures: readonly Figure[], info: RunInfo): string {
   const m = machine()
   const lines = [
-    `Measured by \`${info.command}\` on ${info.startedAt.slice(0, 10)} (${m.cpus} CPUs, ${m.memoryGiB} GiB, Node ${m.node}; ${info.wallSeconds.toFixed(0)} s). Warm = functions imported once and served in-process against a real BlobsServer; emulator = \`npm start\`. Providers are a local fake speaking each API's streaming format.`,
+    `Measured by \`${info.command}\` on ${info.startedAt.slice(0, 10)} (${m.cpus} CPUs, ${m.memoryGiB} GiB, Node ${m.node}; ${info.wallSeconds.toFixed(0)} s). Warm = functions imported once and served in-process against a real BlobsServer; emulator = \`npm start\`; the page runs in Debian's Chromium on the emulator, the render figure in jsdom. Providers are a local fake speaking each API's streaming format; bench/README.md says how each figure is measured.`,
     '',
     '| Figure | Target | Measured | Status |',
     '| --- | --- | --- | --- |',

@@ -1,15 +1,17 @@
 /**
- * `npm run bench`: the figures of issue 5, each next to its target, as a table on stdout, as JSON
- * in bench/results/<date>.json and as Markdown in bench/results/latest.md.
- * `npm run bench:smoke`: a small version for CI (a few warm chats and the size checks, no
- * emulator, nothing written) that exits non-zero when a hard invariant breaks.
+ * `npm run bench`: every figure, each next to its target, as a table on stdout, as JSON in
+ * bench/results/<date>.json and as Markdown in bench/results/latest.md.
+ * `npm run bench:smoke`: a small version for CI (warm chats, the per-client cap burst, a two-turn
+ * conversation and the SDK checks of every function, no emulator, nothing written) that exits
+ * non-zero when a hard invariant breaks.
  *
- * Options: `--smoke`; `--only warm,emulator,size` (any subset; results are written only when all
- * three ran); `--emulator` (smoke: also one emulator chat); `--set <file>:<CONST>=<value>` and
+ * Options: `--smoke`; `--only size,warm,emulator,render` (any subset; results are written only when
+ * all four ran); `--emulator` (smoke: also one emulator chat); `--set <file>:<CONST>=<value>` and
  * `--patch <file>` (a what-if run on a temporary copy, see variant.ts; nothing written).
  * Experiment knobs (results are not written with them): `--levels 200,500` (warm scale levels),
- * `--latency <chats>` (warm latency run; 0 skips it and the idle-poll probe), `--emu seq,conc,one,demo`
- * (emulator phases).
+ * `--latency <chats>` (warm latency run; 0 skips it, the idle-poll probe, the burst and the
+ * conversations), `--emu seq,conc,one,demo,page,burst` (emulator phases), `--page-chats <n>` (chats sent
+ * from the page in Chromium, default 6).
  */
 import { emulatorMode, type EmulatorResults } from './emulator.ts'
 import { emulatorFigures, renderFigures, sizeFigures, warmFigures, type Figure } from './figures.ts'
@@ -20,7 +22,7 @@ import { sizeMode, type SizeResults } from './size.ts'
 import { now, summarize } from './stats.ts'
 import { parseVariantArgs, runVariant } from './variant.ts'
 import { warmMode, type WarmResults } from './warm.ts'
-import { SHORT, type BatchFigures } from './workload.ts'
+import type { BatchFigures } from './workload.ts'
 
 const variant = parseVariantArgs(process.argv.slice(2))
 if (variant.sets.length || variant.patches.length) process.exit(await runVariant(variant))
@@ -72,8 +74,8 @@ async function main(): Promise<number> {
               fakeUrl,
               latencyChats: 0,
               latencyRate: 0,
-              levels: [6],
-              levelProfile: SHORT,
+              levels: [],
+              smokeBatch: 6,
               levelTimeoutMs: 30_000,
               idleProbe: false,
               burst: { posts: 12, cap: 3 },
@@ -104,7 +106,7 @@ async function main(): Promise<number> {
               concurrentChats: emuPhases.has('conc') ? 10 : 0,
               oneProviderChats: emuPhases.has('one') ? 2 : 0,
               demoChats: emuPhases.has('demo') ? 3 : 0,
-              pageChats: emuPhases.has('page') ? 6 : 0,
+              pageChats: emuPhases.has('page') ? Number(option('--page-chats') ?? 6) : 0,
               ...(emuPhases.has('burst') ? { burst: { posts: 12, cap: 3 } } : {}),
               progress,
             },
@@ -124,7 +126,7 @@ async function main(): Promise<number> {
   const info: RunInfo = { command, startedAt: new Date(performance.timeOrigin).toISOString(), wallSeconds: (now() - startedAt) / 1000, smoke }
   console.log(`\n${renderTable(figures, info)}`)
 
-  const knobs = levelsArg || latencyArg !== undefined || option('--emu')
+  const knobs = levelsArg || latencyArg !== undefined || option('--emu') || option('--page-chats')
   if (!smoke && ALL_PARTS.every((part) => parts.has(part)) && !variantLabel && !knobs) {
     const raw = {
       warm: warm && {

@@ -168,9 +168,11 @@ export interface BatchResult {
 }
 
 /** Warms the functions (one chat end to end), then runs the plans in a fresh measurement window. */
-async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions & { settleMs?: number; warmupProfile?: Profile }): Promise<BatchResult> {
-  const warmup = planChats(`warmup-${plans[0]!.label.split('#')[0]}`, 1, options.warmupProfile ?? VARIED, 99)
-  await runBatch(stack.origin, warmup, { timeoutMs: 30_000 })
+async function measure(stack: WarmStack, fakeUrl: string, plans: ChatPlan[], options: BatchOptions & { settleMs?: number; warmupProfile?: Profile; warm?: boolean }): Promise<BatchResult> {
+  if (!options.warm) {
+    const warmup = planChats(`warmup-${plans[0]!.label.split('#')[0]}`, 1, options.warmupProfile ?? VARIED, 99)
+    await runBatch(stack.origin, warmup, { timeoutMs: 30_000 })
+  }
   await stack.settle()
   await stack.reset()
   const seq = (await fetchCalls(fakeUrl)).reduce((max, call) => Math.max(max, call.seq), 0)
@@ -278,6 +280,8 @@ export interface WarmOptions {
   conversations?: { count: number; turns: number; finishedPolls: boolean }
   /** Answers of the scale levels (default VARIED). */
   levelProfile?: Profile
+  /** Smoke: this many SHORT chats at once in the first (already warm) stack, reported like a scale level. */
+  smokeBatch?: number
   progress: (line: string) => void
   /** Extra env for the functions (what-if experiments). */
   env?: Record<string, string | undefined>
@@ -347,7 +351,7 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
   const results: WarmResults = { scale: [] }
   const { fakeUrl, progress } = options
 
-  if (options.latencyChats > 0 || options.idleProbe || options.realisticChats || options.burst || options.conversations) {
+  if (options.latencyChats > 0 || options.idleProbe || options.realisticChats || options.burst || options.conversations || options.smokeBatch) {
     const stack = await startWarmStack(fakeUrl, options.env)
     try {
       if (options.latencyChats > 0) {
@@ -385,6 +389,15 @@ export async function warmMode(options: WarmOptions): Promise<WarmResults> {
         results.conversations = await conversationsPhase(stack, fakeUrl, count, turns, finishedPolls)
         const lost = results.conversations.perTurn.reduce((sum, turn) => sum + turn.figures.lost, 0)
         progress(`warm: conversations done: ${lost} lost, ${results.conversations.perTurn.reduce((sum, turn) => sum + turn.figures.duplicates, 0)} duplicates`)
+      }
+      if (options.smokeBatch) {
+        const level = options.smokeBatch
+        progress(`warm: ${level} chats at once (short answers)`)
+        const startedAt = now()
+        const result = await measure(stack, fakeUrl, planChats(`warm-smoke-${level}`, level, SHORT, 100 + level), { timeoutMs: options.levelTimeoutMs, settleMs: 3000, warm: true })
+        const wallMs = Number.isFinite(result.figures.wallMs) ? result.figures.wallMs : now() - startedAt
+        results.scale.push({ ...result, concurrent: level, chatsPerSecond: result.figures.finalChats / (wallMs / 1000) })
+        progress(`warm: ${level} at once: ${result.figures.lost} lost, ${result.figures.duplicates} duplicates`)
       }
     } finally {
       await stack.stop()

@@ -68,6 +68,8 @@ export interface BatchFigures {
   postStatuses: Record<number, number>
   /** Final text seen by the client minus the fake provider's last byte, per provider result. */
   finalStalenessMs: number[]
+  /** Final state seen minus the arrival (headers) of the response that carried it, per provider result: the client's own processing. */
+  finalProcessingMs: number[]
   /** First partial text seen minus the fake provider's first byte, per provider result. */
   firstStalenessMs: number[]
   /** `completed` seen minus the slowest provider's last byte, per chat. */
@@ -104,6 +106,7 @@ export function analyseBatch(plans: readonly ChatPlan[], runs: readonly ChatRun[
     postLatencyMs: [],
     postStatuses: {},
     finalStalenessMs: [],
+    finalProcessingMs: [],
     firstStalenessMs: [],
     completionOverheadMs: [],
     firstTextAfter202Ms: [],
@@ -143,6 +146,7 @@ export function analyseBatch(plans: readonly ChatPlan[], runs: readonly ChatRun[
         continue
       }
       if (call?.lastByteAt !== undefined && seen.finalAt !== undefined) figures.finalStalenessMs.push(seen.finalAt - call.lastByteAt)
+      if (seen.responseAt !== undefined && seen.finalAt !== undefined) figures.finalProcessingMs.push(seen.finalAt - seen.responseAt)
       if (call?.firstByteAt !== undefined && seen.firstTextAt !== undefined) figures.firstStalenessMs.push(seen.firstTextAt - call.firstByteAt)
     }
     if (run.finalAt && run.finalStatus === 'completed' && slowestLastByte) figures.completionOverheadMs.push(run.finalAt - slowestLastByte)

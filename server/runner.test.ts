@@ -167,6 +167,22 @@ describe('idempotent delivery', () => {
     expect(summary.outcomes).toEqual({ openai: 'done' })
   })
 
+  it('an SDK that this instance cannot load leaves the answer to a fresh instance instead of failing it', async () => {
+    const chat = await newChat({ openai: 'gpt-4.1' })
+    const missing = Object.assign(new Error("Cannot find module '/var/task/node_modules/openai/index.mjs'"), { code: 'ERR_MODULE_NOT_FOUND' })
+    const broken: typeof allAdapters = (provider) => ({ id: provider.id, stream: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(missing) }) }) })
+    await expect(runChat(chat.chatId, { store: h.blobs.store, adapters: broken })).rejects.toThrow('could not be loaded')
+    // No verdict was written: the claim stays queued, and goes silent.
+    const stored = (await result(chat.chatId, 'openai'))!
+    expect(stored.status).toBe('queued')
+    expect(h.providers.calls).toHaveLength(0)
+    // A stall period later (as a status read would have it), a fresh run takes it over and answers.
+    const old = new Date(Date.now() - 120_000).toISOString()
+    await h.blobs.store.setJSON(resultKey(chat.chatId, 1, 'openai', 1), { ...stored, updatedAt: old, timings: { queuedAt: old, startedAt: old } })
+    expect((await run(chat.chatId)).outcomes).toEqual({ openai: 'done' })
+    expect((await result(chat.chatId, 'openai'))!.text).toBe('Hello from OpenAI.')
+  })
+
   it('does nothing for an unknown chat', async () => {
     const summary = await runChat('00000000-0000-4000-8000-000000000000', { store: h.blobs.store, adapters: allAdapters })
     expect(summary).toEqual({ chatId: '00000000-0000-4000-8000-000000000000', found: false, outcomes: {} })

@@ -13,7 +13,7 @@ import { conversationOf, type PastTurn } from './history.ts'
 import { cancelsPrefix, parseChatKey, requestKey, resultKey } from './keys.ts'
 import { describeError, log } from './log.ts'
 import { costOf } from './prices.ts'
-import { toProviderError } from './providers/errors.ts'
+import { isModuleLoadError, toProviderError } from './providers/errors.ts'
 import type { ProviderDefinition } from './providers/registry.ts'
 import { ProviderError, type AdapterFactory, type ChatMessage } from './providers/types.ts'
 import { readRecoveries } from './recovery.ts'
@@ -35,6 +35,14 @@ class RunAbort extends Error {
     super(`run aborted: ${kind}`)
     this.name = 'RunAbort'
     this.kind = kind
+  }
+}
+
+/** A failure of this instance, not of the provider (an SDK module that could not be loaded). */
+class InfrastructureError extends Error {
+  constructor(cause: unknown) {
+    super('The provider SDK could not be loaded by this instance.', { cause })
+    this.name = 'InfrastructureError'
   }
 }
 
@@ -179,6 +187,7 @@ async function runParticipant(options: RunOptions, run: ParticipantRun): Promise
         throw new ProviderError('stream_interrupted', 'The answer stopped before the provider finished it.', true)
       } catch (error) {
         if (signal.aborted) throw signal.reason
+        if (isModuleLoadError(error)) throw new InfrastructureError(error)
         const failure = run.provider ? toProviderError(run.provider, error) : toProviderError({ kind: 'openai', label, keyEnv: [] }, error)
         if (failure.code === 'internal') log.error('provider_internal_error', { chatId: chat.chatId, participant: participant.id, error: describeError(error) })
         if (text !== '' || failure.code === 'stream_interrupted') {
@@ -192,6 +201,10 @@ async function runParticipant(options: RunOptions, run: ParticipantRun): Promise
       }
     }
   } catch (error) {
+    // Our side could not even load the provider's SDK: this run stops without a verdict. Its claim
+    // goes silent, so a status read re-triggers the attempt in a fresh instance (and Netlify
+    // delivers a run that threw again); the answer is not lost as an error.
+    if (error instanceof InfrastructureError) throw error
     const reason = error instanceof RunAbort ? error : signal.aborted && signal.reason instanceof RunAbort ? signal.reason : null
     if (reason?.kind === 'superseded' || writer.lost) return 'superseded'
     if (reason?.kind === 'cancelled') {
@@ -249,6 +262,9 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
   const config = settings(env)
   const chat = await store.getJSON<ChatRecord>(requestKey(chatId))
   if (!chat) return { chatId, found: false, outcomes: {} }
+  // First thing: the local emulator rebuilds a function's folder on every call, and an SDK loaded
+  // later in a run can vanish under it meanwhile.
+  if (options.beforeRun) await options.beforeRun(chat).catch((error) => log.warn('before_run_failed', { chatId, error: describeError(error) }))
 
   // With `meta/` listed again: a turn or retry missing from a listing would not be run at all.
   const listing = await withMeta(store, chatId, await listChat(store, chatId))
@@ -259,7 +275,6 @@ export async function runChat(chatId: string, options: RunOptions): Promise<RunS
     listing.recoveries.size ? readRecoveries(store, chatId, listing, turn.turn, attempts) : Promise.resolve({} as Record<string, number>),
     histories(store, chat, listing, turn),
   ])
-  if (options.beforeRun) await options.beforeRun(chat).catch((error) => log.warn('before_run_failed', { chatId, error: describeError(error) }))
 
   const controllers = new Map<string, AbortController>()
   const watcher = setInterval(() => {

@@ -1,12 +1,15 @@
 /**
- * Validation of request bodies: the shapes come from the contract's zod schemas (shared/schema.ts);
- * what depends on this server (limits, configured providers, allow-lists, id rules) is checked here.
- * Every failure is an `AppError` whose message is a sentence the caller can act on, naming the field
- * or the id at fault. Nothing here writes anything.
+ * Validation of request bodies. The shapes come from the contract's zod schemas (shared/schema.ts),
+ * compiled ahead of time into plain validation code (server/generated/request-validators.ts, made by
+ * `npm run schema`), so no function loads a schema library; what depends on this server (limits,
+ * configured providers, allow-lists, id rules) is checked here. Every failure is an `AppError` whose
+ * message is a sentence the caller can act on, naming the field or the id at fault. Nothing here
+ * writes anything.
  */
 import type { z } from 'zod'
-import { CancelInputSchema, ChatInputSchema, MessageInputSchema, PickInputSchema, RetryInputSchema } from '../shared/schema.ts'
+import type { CancelInputSchema, ChatInputSchema, MessageInputSchema, PickInputSchema, RetryInputSchema } from '../shared/schema.ts'
 import { AppError } from './errors.ts'
+import * as validators from './generated/request-validators.ts'
 import { isParticipantId } from './keys.ts'
 import type { ProviderDefinition } from './providers/registry.ts'
 import { providerById, type Settings } from './settings.ts'
@@ -70,7 +73,39 @@ function fieldName(path: readonly PropertyKey[]): string {
   return `"${name}"`
 }
 
-function unknownField(issue: z.core.$ZodIssueUnrecognizedKeys, allowed: readonly string[], suggestions: Map<string, string>): AppError {
+/** One thing wrong with a body: a field it should not have, or a field that is missing or wrong. */
+interface Issue {
+  unknown: boolean
+  /** Where: `["participants", 1, "temperature"]`; for an unknown field, the object holding it. */
+  path: Array<string | number>
+  /** The unknown field. */
+  keys: string[]
+}
+
+interface ValidatorError {
+  instancePath: string
+  keyword: string
+  params: { additionalProperty?: string; missingProperty?: string }
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: ValidatorError[] | null }
+
+/** `/participants/0/provider` → `["participants", 0, "provider"]`. */
+const pathOf = (pointer: string): Array<string | number> =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
+
+function issueOf(error: ValidatorError): Issue {
+  const path = pathOf(error.instancePath)
+  if (error.keyword === 'additionalProperties') return { unknown: true, path, keys: [error.params.additionalProperty ?? ''] }
+  if (error.keyword === 'required') return { unknown: false, path: [...path, error.params.missingProperty ?? ''], keys: [] }
+  return { unknown: false, path, keys: [] }
+}
+
+function unknownField(issue: Issue, allowed: readonly string[], suggestions: Map<string, string>): AppError {
   const key = issue.keys[0] ?? ''
   const where = issue.path.length ? `${fieldName(issue.path).slice(0, -1)}.` : '"'
   const suggestion = suggestions.get(key.toLowerCase())
@@ -80,7 +115,7 @@ function unknownField(issue: z.core.$ZodIssueUnrecognizedKeys, allowed: readonly
 }
 
 /** The sentence for one schema issue: which field, and what it must be. */
-function issueMessage(issue: z.core.$ZodIssue, examples: Record<string, string>): AppError {
+function issueMessage(issue: Issue, examples: Record<string, string>): AppError {
   const last = issue.path.at(-1)
   const field = fieldName(issue.path)
   const example = typeof last === 'string' ? examples[last] : undefined
@@ -109,18 +144,17 @@ function issueMessage(issue: z.core.$ZodIssue, examples: Record<string, string>)
 
 const ORDER = ['message', 'system', 'temperature', 'maxTokens', 'models', 'participants']
 
-/** Parses with a schema; the first issue (unknown fields first, then in `ORDER`) becomes the error. */
-function parse<S extends z.ZodType>(schema: S, body: unknown, allowed: readonly string[], example: string): z.infer<S> {
+/** Checks a body against its schema's validator; the first issue (unknown fields first, then in `ORDER`) becomes the error. */
+function parse<S extends z.ZodType>(validate: Validator, body: unknown, allowed: readonly string[], example: string): z.input<S> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw fail(`The body must be a JSON object such as ${example}.`)
-  const result = schema.safeParse(body)
-  if (result.success) return result.data
-  const issues = [...result.error.issues].sort((a, b) => {
-    const rank = (issue: z.core.$ZodIssue) =>
-      issue.code === 'unrecognized_keys' ? -1 + issue.path.length / 100 : (ORDER.indexOf(String(issue.path[0])) + 1 || ORDER.length + 1) + issue.path.length / 100
+  if (validate(body)) return body as z.input<S>
+  const issues = (validate.errors ?? []).map(issueOf).sort((a, b) => {
+    const rank = (issue: Issue) => (issue.unknown ? -1 + issue.path.length / 100 : (ORDER.indexOf(String(issue.path[0])) + 1 || ORDER.length + 1) + issue.path.length / 100)
     return rank(a) - rank(b)
   })
-  const first = issues[0]!
-  if (first.code === 'unrecognized_keys') {
+  const first = issues[0]
+  if (!first) throw fail(`The body must be a JSON object such as ${example}.`)
+  if (first.unknown) {
     const nested = first.path.length > 0
     throw unknownField(first, nested ? PARTICIPANT_FIELDS : allowed, nested ? PARTICIPANT_SUGGESTIONS : SUGGESTIONS)
   }
@@ -173,7 +207,7 @@ export function assignIds(specs: ReadonlyArray<{ provider: string; id?: string }
 const CHAT_FIELDS = ['message', 'models', 'participants', 'system', 'temperature', 'maxTokens']
 
 export function validateChatInput(body: unknown, config: Settings): ValidChatInput {
-  const input = parse(ChatInputSchema, body, CHAT_FIELDS, '{"message": "Hello"}')
+  const input = parse<typeof ChatInputSchema>(validators.ChatInput, body, CHAT_FIELDS, '{"message": "Hello"}')
   checkMessage(input.message, config.maxMessageChars)
   if (input.system !== undefined) checkText('"system"', input.system, config.maxMessageChars)
   if (input.models !== undefined && input.participants !== undefined) {
@@ -238,7 +272,7 @@ export function validateChatInput(body: unknown, config: Settings): ValidChatInp
 
 /** `POST …/messages`: the message and, optionally, who takes the turn (ids checked against the chat by the caller). */
 export function validateMessageInput(body: unknown, config: Settings): { message: string; participants?: string[] } {
-  const input = parse(MessageInputSchema, body, ['message', 'participants'], '{"message": "And now?"}')
+  const input = parse<typeof MessageInputSchema>(validators.MessageInput, body, ['message', 'participants'], '{"message": "And now?"}')
   checkMessage(input.message, config.maxMessageChars)
   if (input.participants !== undefined && input.participants.length === 0) {
     throw fail('"participants" must name at least one participant id, or be left out to ask every participant.')
@@ -248,12 +282,12 @@ export function validateMessageInput(body: unknown, config: Settings): { message
 
 /** `POST …/cancel`: an empty body or `{ "participant": id }`. */
 export function validateCancelInput(body: unknown): { participant?: string } {
-  return parse(CancelInputSchema, body, ['participant'], '{"participant": "openai"}')
+  return parse<typeof CancelInputSchema>(validators.CancelInput, body, ['participant'], '{"participant": "openai"}')
 }
 
 /** `POST …/retry`: `{ "participant": id }` or `{ "provider": id }`. */
 export function validateRetryInput(body: unknown): { participant: string } | { provider: string } {
-  const input = parse(RetryInputSchema, body, ['participant', 'provider'], '{"participant": "openai"}')
+  const input = parse<typeof RetryInputSchema>(validators.RetryInput, body, ['participant', 'provider'], '{"participant": "openai"}')
   if ((input.participant === undefined) === (input.provider === undefined)) {
     throw fail('The body must be {"participant": "<participant id>"}, e.g. {"participant": "openai"} (or {"provider": "openai"} when one participant uses that provider).')
   }
@@ -262,5 +296,5 @@ export function validateRetryInput(body: unknown): { participant: string } | { p
 
 /** `POST …/turns/<n>/pick`: `{ "participant": id }`. */
 export function validatePickInput(body: unknown): { participant: string } {
-  return parse(PickInputSchema, body, ['participant'], '{"participant": "openai"}')
+  return parse<typeof PickInputSchema>(validators.PickInput, body, ['participant'], '{"participant": "openai"}')
 }

@@ -77,3 +77,12 @@ export function isNetworkError(error: unknown): boolean {
   }
   return false
 }
+
+/** An SDK module that could not be loaded (the local emulator can rebuild a function's folder under a running call). */
+export function isModuleLoadError(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') return true
+    if (typeof e.message === 'string' && /Cannot find (module|package)/.test(e.message)) return true
+  }
+  return false
+}
