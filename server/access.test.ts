@@ -2,7 +2,7 @@ import { http, HttpResponse } from 'msw'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RUN_PATH } from './trigger.ts'
 import { metaPrefix } from './keys.ts'
-import { createHarness, type Harness } from './testing/harness.ts'
+import { createHarness, POLL_MS, type Harness } from './testing/harness.ts'
 
 let h: Harness
 beforeAll(async () => {
@@ -51,7 +51,7 @@ describe('optional access token (AI_CHAT_ACCESS_TOKEN)', () => {
       const doc = await h.api(`/api/ai/chat/${chatId}`, { headers })
       expect(doc.status).toBe(200)
       if (doc.body.status === 'completed') break
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
     expect((await h.api(`/api/ai/chat/${chatId}/cancel`, { method: 'POST', headers })).status).toBe(200)
     expect((await h.api(`/api/ai/chat/${chatId}/export`, { headers })).status).toBe(200)

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { headersFor, pageHeadersMiddleware, parseHeaderRules, readHeaderRules } from '../web/page-headers.ts'
-import { createHarness, TEST_KEYS, type Harness } from './testing/harness.ts'
+import { createHarness, POLL_MS, TEST_KEYS, type Harness } from './testing/harness.ts'
 
 const COMPAT_KEY = 'sk-or-v1-compat5ecretRouterKey'
 const KEYS = [...Object.values(TEST_KEYS), COMPAT_KEY]
@@ -145,7 +145,7 @@ describe('secrets', () => {
     for (let i = 0; i < 200; i++) {
       const status = await call(`/api/ai/chat/${body.chatId}`)
       if (status.body.status === 'completed' || status.body.status === 'failed') break
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
     await call('/api/ai/chat?mode=sync', { json: { message: 'Sync, with a key leak attempt.' } })
     await call(`/api/ai/chat/${body.chatId}/retry`, { json: { participant: 'anthropic' } })

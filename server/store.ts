@@ -64,13 +64,24 @@ async function spaceWrites(key: string): Promise<void> {
   }
 }
 
+let storesMade = 0
+
+/** Which store the environment's Blobs context points at (what `getStore` reads). */
+const environmentScope = () => String((globalThis as { netlifyBlobsContext?: string }).netlifyBlobsContext || process.env.NETLIFY_BLOBS_CONTEXT || '')
+
 export class ChatStore {
   readonly #store: Store
   readonly #spaceWrites: boolean
+  /**
+   * Equal for two stores of the same Blobs context: what a warm instance may cache across requests
+   * (the trigger secret) is kept per scope, so tests running several stores in one process agree.
+   */
+  readonly scope: string
 
   /** `spaceWrites: false` for a store whose ETags do not come from file times (an in-memory test store). */
-  constructor(store: Store = getStore({ name: STORE_NAME, consistency: 'strong' }), options: { spaceWrites?: boolean } = {}) {
-    this.#store = store
+  constructor(store?: Store, options: { spaceWrites?: boolean } = {}) {
+    this.#store = store ?? getStore({ name: STORE_NAME, consistency: 'strong' })
+    this.scope = store ? `store-${++storesMade}` : environmentScope()
     this.#spaceWrites = options.spaceWrites ?? true
   }
 

@@ -15,8 +15,8 @@ export const RUN_DEMO_PATH = '/.netlify/functions/ai-chat-run-demo-background'
 /** The synchronous run (the rollback path), in its own function so the POST function loads no provider SDK. */
 export const RUN_SYNC_PATH = '/.netlify/functions/ai-chat-run-sync'
 
-// A stored secret never changes, so a warm instance reads it once.
-let cachedSecret: string | undefined
+// A stored secret never changes, so a warm instance reads it once (per store: see ChatStore.scope).
+const cachedSecrets = new Map<string, string>()
 
 /**
  * `AI_CHAT_SECRET`, or a secret generated once and kept in the blob store so every function and
@@ -34,7 +34,8 @@ async function existingTriggerSecret(store: ChatStore, env: Env = process.env): 
 async function findSecret(store: ChatStore, env: Env, create: boolean): Promise<string | null> {
   const configured = env.AI_CHAT_SECRET?.trim()
   if (configured) return configured
-  if (cachedSecret) return cachedSecret
+  const cached = cachedSecrets.get(store.scope)
+  if (cached) return cached
   let stored = await store.getJSON<{ secret: string }>(SECRET_KEY)
   if (!stored?.secret) {
     if (!create) return null
@@ -43,7 +44,7 @@ async function findSecret(store: ChatStore, env: Env, create: boolean): Promise<
     stored = await store.getJSON<{ secret: string }>(SECRET_KEY)
     if (!stored?.secret) throw new Error('The trigger secret could not be stored.')
   }
-  cachedSecret = stored.secret
+  cachedSecrets.set(store.scope, stored.secret)
   return stored.secret
 }
 

@@ -12,6 +12,13 @@ import { startBlobs, type TestBlobs } from './blobs.ts'
 import { FakeProviders } from './fake-providers.ts'
 import { createPlatform, type Platform } from './platform.ts'
 
+/**
+ * How often a test asks for a chat's status while it waits for a state. Conditions, not times, are
+ * what tests wait for: this only sets how soon a change is seen (every ask is a full status read
+ * through the blob server, so asking 50 times a second cost about a tenth of the suite's CPU).
+ */
+export const POLL_MS = 100
+
 export const TEST_KEYS = {
   OPENAI_API_KEY: 'sk-test-openai-5ecret0penai',
   ANTHROPIC_API_KEY: 'sk-ant-test-5ecretAnthr0pic',
@@ -118,7 +125,7 @@ export async function createHarness(env: Record<string, string | undefined> = {}
       if (answer.status !== 200) throw new Error(`status answered ${answer.status}: ${JSON.stringify(answer.body)}`)
       if (until(answer.body)) return answer.body
       if (Date.now() > end) throw new Error(`chat ${chatId}: condition not reached after ${timeoutMs} ms: ${JSON.stringify(answer.body.results)}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
   }
 

@@ -1,12 +1,12 @@
 /**
  * The CLI (`npx ai-gateway-chat`, cli/) against the shared `npm start` in demo mode, as a script or a
  * CI log runs it: stdout is a pipe, not a terminal, so it prints one plain line per state change and
- * then the answers. It runs on the project's Node (node_modules/.bin/node, the `node` devDependency).
+ * then the answers (its other modes, --json, --md and --chat, are tested against a fake server in
+ * cli/test). It runs on the project's Node (node_modules/.bin/node, the `node` devDependency).
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import type { StatusDocument } from '../../shared/types.ts'
 import { call, origin } from './server-client.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -44,7 +44,6 @@ function cli(args: string[]): Promise<Run> {
 }
 
 const HINT = /^Chat ([0-9a-f-]{36})\. Continue it with: ai-gateway-chat --chat \1 "…"$/m
-const FOLLOW_UP = "This is a follow-up: I see my own earlier answer in this chat, and none of the other models'."
 
 /** The event lines of one participant, as `[status, rest]`. */
 function events(stdout: string, id: string, model: string): string[] {
@@ -76,8 +75,6 @@ function expectProgress(stdout: string, id: string, model: string) {
 }
 
 describe('the CLI against npm start (demo mode), its output piped', () => {
-  let chatId = ''
-
   it('asks two participants and prints an event line per state change, then both answers; exit 0', async () => {
     const run = await cli(['-m', 'openai', '-m', 'anthropic:claude-haiku-4-5', 'Explain CRDTs in one paragraph'])
     expect(run.code, run.stderr).toBe(0)
@@ -86,7 +83,7 @@ describe('the CLI against npm start (demo mode), its output piped', () => {
     expectProgress(run.stdout, 'openai', 'gpt-5-mini')
     expectProgress(run.stdout, 'anthropic', 'claude-haiku-4-5')
 
-    chatId = HINT.exec(run.stderr)?.[1] ?? ''
+    const chatId = HINT.exec(run.stderr)?.[1] ?? ''
     expect(chatId, run.stderr).not.toBe('')
     // The answers printed are the server's, whole.
     const { body: doc } = await call(`/api/ai/chat/${chatId}`)
@@ -94,28 +91,5 @@ describe('the CLI against npm start (demo mode), its output piped', () => {
     expect(answer(run.stdout, 'openai', 'gpt-5-mini')).toBe(doc.results.openai.text)
     expect(answer(run.stdout, 'anthropic', 'claude-haiku-4-5')).toBe(doc.results.anthropic.text)
     expect(doc.results.anthropic.text).toContain('> Explain CRDTs in one paragraph')
-  })
-
-  it('prints the final status document with --json', async () => {
-    const run = await cli(['--json', '-m', 'gemini', 'Hello as JSON'])
-    expect(run.code, run.stderr).toBe(0)
-    const doc = JSON.parse(run.stdout) as StatusDocument
-    expect(doc).toMatchObject({ success: true, status: 'completed', demo: true, request: { message: 'Hello as JSON' } })
-    expect(doc.results.gemini).toMatchObject({ status: 'done', model: 'gemini-2.5-flash', cost: { totalUsd: expect.any(Number) } })
-    expect(doc.turns).toHaveLength(1)
-  })
-
-  it('sends the next turn of a chat with --chat <id> "follow-up"', async () => {
-    expect(chatId, 'the chat of the first test').not.toBe('')
-    const run = await cli(['--chat', chatId, 'Now in one sentence.'])
-    expect(run.code, run.stderr).toBe(0)
-    expectProgress(run.stdout, 'openai', 'gpt-5-mini')
-    expectProgress(run.stdout, 'anthropic', 'claude-haiku-4-5')
-    for (const [id, model] of [['openai', 'gpt-5-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
-      expect(answer(run.stdout, id, model)).toContain('> Now in one sentence.')
-      expect(answer(run.stdout, id, model)).toContain(FOLLOW_UP)
-    }
-    const { body: doc } = await call(`/api/ai/chat/${chatId}`)
-    expect(doc.turns.map((turn: { message: string }) => turn.message)).toEqual(['Explain CRDTs in one paragraph', 'Now in one sentence.'])
   })
 })

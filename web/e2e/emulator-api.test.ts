@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { ProviderResult, StatusDocument } from '../../shared/types.ts'
-import { call, isFinalChat, post, resultsOf, serverLog, waitForLog, watchChat } from './server-client.ts'
+import { call, isFinalChat, post, resultsOf, serverLog, watchChat } from './server-client.ts'
 
 const FOLLOW_UP = /This is a follow-up: I see my own earlier answer in this chat, and none of the other models'\./
 
@@ -148,18 +148,20 @@ describe.concurrent('the REST API on the local emulator (demo mode)', () => {
     const cancelMidAnswer = async () => {
       const { body } = await post('/api/ai/chat', { message, participants: [{ provider: 'anthropic', model: 'claude-sonnet-4-6' }] })
       const chatId: string = body.chatId
-      const streaming = (await watchChat(chatId, (doc) => doc.results.anthropic!.status === 'streaming' && doc.results.anthropic!.text.length > 0)).at(-1)!
+      const streaming = (await watchChat(chatId, (doc) => isFinalChat(doc) || (doc.results.anthropic!.status === 'streaming' && doc.results.anthropic!.text.length > 0))).at(-1)!
+      if (isFinalChat(streaming)) return null
       const cancel = await post(`/api/ai/chat/${chatId}/cancel`)
       const final = (await watchChat(chatId, isFinalChat)).at(-1)!
-      return { chatId, streaming, cancel, final }
+      return final.results.anthropic!.status === 'done' ? null : { chatId, streaming, cancel, final }
     }
     // The precondition, an answer still streaming when the run sees the cancel, is a race with the
-    // simulated answer (about 8 s of streaming): on a loaded machine a late cancel finds it done
-    // (the contract: "one that finishes first may still end done"). That is not what this test is
-    // about, so it asks again, up to three times.
+    // simulated answer (about 8 s of streaming): on a loaded machine the answer may end before it is
+    // seen streaming, or a late cancel finds it done (the contract: "one that finishes first may
+    // still end done"). That is not what this test is about, so it asks again, up to three times.
     let run = await cancelMidAnswer()
-    for (let tries = 1; tries < 3 && run.final.results.anthropic!.status === 'done'; tries++) run = await cancelMidAnswer()
-    const { chatId, streaming, cancel, final: cancelled } = run
+    for (let tries = 1; tries < 3 && !run; tries++) run = await cancelMidAnswer()
+    expect(run, 'an answer cancelled while it streamed, in three tries').not.toBeNull()
+    const { chatId, streaming, cancel, final: cancelled } = run!
     expect(cancel.status, JSON.stringify(cancel.body)).toBe(202)
     expect(cancel.body).toMatchObject({ success: true, chatId, cancelled: ['anthropic'] })
     expect(cancelled.status).toBe('failed')
@@ -252,26 +254,20 @@ describe.concurrent('the REST API on the local emulator (demo mode)', () => {
   })
 
   it('answers a forged trigger of a run function with a silent 202 that runs nothing', async () => {
-    const lines = (event: string, chatId?: string) =>
-      serverLog()
-        .split('\n')
-        .filter((line) => line.includes(`"event":"${event}"`) && (!chatId || line.includes(chatId)))
     const final = await finishedChat({ message: 'Forge my trigger', participants: [{ provider: 'gemini' }] })
     const { chatId } = final
-    // Its own run has ended and said so.
-    await waitForLog(() => lines('run_finished', chatId).length === 1)
-    const refusedBefore = lines('trigger_refused').length
-
     for (const fn of ['ai-chat-run-background', 'ai-chat-run-demo-background']) {
       const forged = await post(`/.netlify/functions/${fn}`, { chatId, signature: 'forged' })
       expect(forged.status, fn).toBe(202)
       expect(forged.text, fn).toBe('')
     }
-    // The emulator answers a background call once the function has returned: its log line is written or on its way.
-    await waitForLog(() => lines('trigger_refused').length >= refusedBefore + 2)
-    expect(lines('run_finished', chatId)).toHaveLength(1)
+    // The emulator answers a background call only once the function has returned (netlify-facts), so
+    // whatever a forged trigger could have started has happened by now: the chat is as it was. The
+    // `trigger_refused` log line is asserted in-process (lifecycle.test.ts): on the emulator, a
+    // function worker that ends at once may lose its last console line.
     const after = await call(`/api/ai/chat/${chatId}`)
     expect(after.body.version).toBe(final.version)
+    expect(after.body.results.gemini).toEqual(final.results.gemini)
   })
 
   it('runs the cleanup function by hand under npm start without a token, answering its report', async () => {

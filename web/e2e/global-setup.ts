@@ -24,7 +24,7 @@ const E2E_SERVER_ENV = {
   // Slower than life leaves time to see partial text, cancel mid-answer and reload mid-turn even on
   // a busy machine, where a call to the emulator can take seconds: a demo answer then takes about
   // 5-13 s (server/providers/demo.ts; at 0.5, late cancels and reloads were seen under load).
-  AI_CHAT_DEMO_SPEED: '0.3',
+  AI_CHAT_DEMO_SPEED: '0.5',
   // Every test file calls from 127.0.0.1, so they share one client's cap on running chats (3 by
   // default); the cap itself is tested in the server project.
   AI_CHAT_MAX_ACTIVE_PER_IP: '50',

@@ -91,6 +91,9 @@ export const isFinalChat = (doc: StatusDocument) => doc.status === 'completed' |
  */
 const HANG_MS = 200_000
 
+/** How long a final chat that does not satisfy the condition is watched for a change still on its way. */
+const FINAL_GRACE_MS = 15_000
+
 /**
  * Follows a chat with long polls until `until` holds for its status document, and returns every
  * document seen (the last one satisfies `until`).
@@ -99,10 +102,13 @@ export async function watchChat(chatId: string, until: (doc: StatusDocument) => 
   const seen: StatusDocument[] = []
   const hangsAt = Date.now() + HANG_MS
   let version: string | undefined
+  // When the chat was last seen final without satisfying `until`.
+  let finalAt = Infinity
   for (;;) {
-    if (Date.now() > hangsAt) {
+    const stuck = Date.now() > hangsAt ? 'never got there' : Date.now() > finalAt + FINAL_GRACE_MS ? 'is final and stays so' : null
+    if (stuck) {
       throw new Error(
-        `chat ${chatId} never got there; ${seen.length} documents seen, the last: ${JSON.stringify(seen.at(-1))?.slice(0, 4000)}` +
+        `chat ${chatId} ${stuck}; ${seen.length} documents seen, the last: ${JSON.stringify(seen.at(-1))?.slice(0, 4000)}` +
           (retried.length ? `\ntransient failures retried: ${retried.join('\n')}` : ''),
       )
     }
@@ -117,18 +123,9 @@ export async function watchChat(chatId: string, until: (doc: StatusDocument) => 
     seen.push(body)
     version = body.version
     if (until(body)) return seen
+    finalAt = isFinalChat(body) ? Math.min(finalAt, Date.now()) : Infinity
   }
 }
 
 /** The result of every participant of the latest turn, with its id. */
 export const resultsOf = (doc: StatusDocument) => Object.entries(doc.results)
-
-/** Resolves once the server's output satisfies `until` (checked as the log grows). */
-export async function waitForLog(until: (log: string) => boolean): Promise<string> {
-  for (const hangsAt = Date.now() + HANG_MS; Date.now() < hangsAt; ) {
-    const log = serverLog()
-    if (until(log)) return log
-    await sleep(100)
-  }
-  throw new Error(`the server's output never showed what was waited for; its end:\n${serverLog().slice(-3000)}`)
-}
