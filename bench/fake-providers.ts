@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net'
 import type { BuiltInProviderId } from '../shared/catalogue.ts'
 import { fakeResponse, providerOfRequest, type FakeReply } from '../server/testing/wire.ts'
 import { now } from './stats.ts'
-import { writeResponse } from './write-response.ts'
+import { writeResponse } from '../server/testing/write-response.ts'
 
 /** A provider the fake plays: one of the three wire formats (the built-in providers). */
 export type ProviderId = BuiltInProviderId

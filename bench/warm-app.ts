@@ -23,13 +23,14 @@
  * turns apart (a warm instance should make none).
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createPlatform } from '../server/testing/platform.ts'
 import { observeStore, type StoreOperation } from '../server/store.ts'
 import { now, summarize } from './stats.ts'
-import { writeResponse } from './write-response.ts'
+import { readBody } from '../server/testing/serve.ts'
+import { writeResponse } from '../server/testing/write-response.ts'
 
 type StoreCounters = Record<StoreOperation, number>
 const KINDS: StoreOperation[] = ['reads', 'writes', 'lists', 'deletes']
@@ -177,15 +178,6 @@ function stats() {
     backgroundErrors: platform.backgroundErrors.length,
     tagged,
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
 }
 
 const server = createServer(async (req, res) => {

@@ -10,9 +10,10 @@ import type { FakeReply } from './testing/wire.ts'
 
 let h: Harness
 beforeAll(async () => {
-  // Hundreds of provider calls, 40 polling clients and the blob server share one process: the hangs time
-  // out after 2 s, far beyond every scripted stream.
-  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '2000' })
+  // Hundreds of provider calls, 40 polling clients and the blob server share one process (and two
+  // busy CPUs with the other test files): the hangs time out after 6 s, far beyond every scripted
+  // stream even then (at 2 s, a 4-chunk answer was once cut).
+  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '6000' })
 })
 afterAll(() => h.close())
 

@@ -34,6 +34,9 @@ export const isFinal = (doc) => doc.status === 'completed' || doc.status === 'fa
  * @param {WatchOptions} options
  * @returns {AsyncGenerator<StatusDocument, void>}
  */
+/** A run of failures ends the watch only after this many tries and `giveUpMs`. */
+const MIN_TRIES = 4
+
 export async function* watchChat(api, chatId, { waitMs, backoffMs, giveUpMs, fromTurn = 1, signal, onProblem = () => {} }) {
   /** @type {string | undefined} */
   let since
@@ -49,7 +52,8 @@ export async function* watchChat(api, chatId, { waitMs, backoffMs, giveUpMs, fro
       if (signal?.aborted || !(error instanceof ApiError) || !error.transient) throw error
       failures += 1
       if (failures === 1) failingSince = sentAt
-      if (Date.now() - failingSince >= giveUpMs) {
+      // At least a few tries, however long each one took (a slow failure is no reason to stop at once).
+      if (failures >= MIN_TRIES && Date.now() - failingSince >= giveUpMs) {
         throw new ApiError(error.status, error.code, `${error.message} Gave up after ${duration(giveUpMs)} of failures.`)
       }
       if (failures === 1) onProblem(error)

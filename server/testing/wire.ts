@@ -34,6 +34,8 @@ export interface FakeReply {
   hangAfter?: number
   /** Never answer at all (no headers) until the caller gives up. */
   hang?: boolean
+  /** Send the deltas after the first only once this settles (e.g. when another call has arrived). */
+  holdUntil?: Promise<unknown>
 }
 
 const FINISH: Record<Wire, Record<NonNullable<FakeReply['finish']>, string>> = {
@@ -156,6 +158,7 @@ export async function fakeResponse(
           if (i > 0) await wait(reply.chunkMs ?? 0, signal)
           send(deltas[i]!)
           if (i === 0) hooks.onFirstByte?.()
+          if (i === 0 && reply.holdUntil) await reply.holdUntil
         }
         // A silent stream stays open until the caller gives up; closing it after an abort would
         // make the HTTP client complete a request it already aborted.
