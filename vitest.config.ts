@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
+/** Every project but e2e yields the CPUs to the emulator and the browser (see the file). */
+const YIELD_CPU = 'server/testing/yield-cpu.ts'
+
 export default defineConfig({
   test: {
     // Log lines (the server logs JSON) are shown for failing tests only; a green run fits on a screen.
@@ -19,6 +22,7 @@ export default defineConfig({
           name: 'server',
           environment: 'node',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts'],
+          setupFiles: [YIELD_CPU],
           // The files share their workers' module cache (each builds its own store, providers and
           // platform in a harness): about a third less CPU than a fresh import of the SDKs per file.
           isolate: false,
@@ -31,13 +35,14 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['web/**/*.test.{ts,tsx}'],
           exclude: ['web/e2e/**'],
+          setupFiles: [YIELD_CPU],
           // The page tests clean up after themselves; one jsdom for all of them saves most of the time.
           isolate: false,
         },
       },
       {
         extends: true,
-        test: { name: 'cli', environment: 'node', include: ['cli/**/*.test.{js,ts}'] },
+        test: { name: 'cli', environment: 'node', include: ['cli/**/*.test.{js,ts}'], setupFiles: [YIELD_CPU] },
       },
       {
         extends: true,

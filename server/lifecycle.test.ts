@@ -11,7 +11,9 @@ import { createHarness, type Harness } from './testing/harness.ts'
 
 let h: Harness
 beforeAll(async () => {
-  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '8000', AI_CHAT_STALL_SECONDS: '2' })
+  // The default stall period: a run starved of CPU for seconds on a busy machine is not taken for a
+  // dead one. Stall tests move the clock over it; the few that need real silence use shortStalls().
+  h = await createHarness({ AI_CHAT_PROVIDER_TIMEOUT_MS: '8000', AI_CHAT_STALL_SECONDS: '30' })
 })
 afterAll(() => h.close())
 beforeEach(() => {
@@ -30,8 +32,14 @@ function moveClock(ms: number): void {
   else vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + ms })
 }
 
-/** One stall period and a bit (AI_CHAT_STALL_SECONDS is 2 here). */
-const STALL = 2_100
+/** One stall period and a bit (AI_CHAT_STALL_SECONDS is 30 here). */
+const STALL = 30_100
+
+/** A 2 s stall period for the tests of real silence and of the heartbeat, which take real time. */
+function shortStalls() {
+  beforeAll(() => h.setEnv({ AI_CHAT_STALL_SECONDS: '2' }))
+  afterAll(() => h.setEnv({ AI_CHAT_STALL_SECONDS: '30' }))
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -218,23 +226,6 @@ describe('no chat is stuck forever', () => {
     }
   })
 
-  it('a client that only long-polls (since + wait, like the page) also sees the recovery and then stalled', async () => {
-    loseTriggers()
-    try {
-      const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
-      let doc = (await h.api(`/api/ai/chat/${chatId}`)).body
-      const end = Date.now() + 10_000
-      while (doc.status !== 'failed' && Date.now() < end) {
-        const next = await h.api(`/api/ai/chat/${chatId}?since=${doc.version}&wait=1000`)
-        if (next.status === 200) doc = next.body
-      }
-      expect(doc.results.openai.error?.code).toBe('stalled')
-      expect(await h.blobs.keys(`${metaPrefix(chatId)}recoveries/`)).toHaveLength(1)
-    } finally {
-      deliverTriggers()
-    }
-  })
-
   it('a re-triggered run that writes and then dies ends as stalled too (not processing forever)', async () => {
     loseTriggers()
     try {
@@ -301,34 +292,55 @@ describe('no chat is stuck forever', () => {
     }
   })
 
-  it('a run whose writes fail for a stall period gives its result up instead of coming back to life', async () => {
-    h.providers.script('openai', { chunks: Array.from({ length: 30 }, (_, i) => `w${i} `), chunkMs: 100 })
-    const chat = await makeChat(h.blobs.store, { message: 'x', models: { openai: 'gpt-4.1' } })
-    const key = resultKey(chat.chatId, 1, 'openai', 1)
-    let failUntil = 0
-    class Outage extends ChatStore {
-      override async setJSON(k: string, value: unknown, condition?: WriteCondition) {
-        if (k === key && Date.now() < failUntil) throw new Error('blob store down')
-        const written = await super.setJSON(k, value, condition)
-        // After the first text is stored, the store goes down for 2.5 stall periods.
-        if (k === key && (value as { status: string }).status === 'streaming' && !failUntil) failUntil = Date.now() + 5000
-        return written
-      }
-    }
-    const summary = await runChat(chat.chatId, { store: new Outage(), adapters: allAdapters })
-    expect(summary.outcomes.openai).toBe('superseded')
-    expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
-    const stored = await h.blobs.store.getJSON<any>(key)
-    expect(stored.status).toBe('streaming')
-  })
+  describe('with a 2 s stall period, in real time', () => {
+    shortStalls()
 
-  it('a provider that waits two and a half stall periods for its first token is not re-triggered (heartbeat)', async () => {
-    h.providers.script('gemini', { delayMs: 5000, chunks: ['Finally.'] })
-    const chatId = await h.startChat({ message: 'Think hard', models: { gemini: 'gemini-2.5-pro' } })
-    const doc = await poll(chatId, (d) => d.status === 'completed', 15_000)
-    expect(doc.results.gemini.text).toBe('Finally.')
-    expect(await h.blobs.keys(`${metaPrefix(chatId)}recoveries/`)).toEqual([])
-    expect(h.providers.callsOf('gemini')).toHaveLength(1)
+    it('a client that only long-polls (since + wait, like the page) also sees the recovery and then stalled', async () => {
+      loseTriggers()
+      try {
+        const chatId = await h.startChat({ message: 'x', models: { openai: 'gpt-4.1' } })
+        let doc = (await h.api(`/api/ai/chat/${chatId}`)).body
+        const end = Date.now() + 10_000
+        while (doc.status !== 'failed' && Date.now() < end) {
+          const next = await h.api(`/api/ai/chat/${chatId}?since=${doc.version}&wait=1000`)
+          if (next.status === 200) doc = next.body
+        }
+        expect(doc.results.openai.error?.code).toBe('stalled')
+        expect(await h.blobs.keys(`${metaPrefix(chatId)}recoveries/`)).toHaveLength(1)
+      } finally {
+        deliverTriggers()
+      }
+    })
+
+    it('a run whose writes fail for a stall period gives its result up instead of coming back to life', async () => {
+      h.providers.script('openai', { chunks: Array.from({ length: 30 }, (_, i) => `w${i} `), chunkMs: 100 })
+      const chat = await makeChat(h.blobs.store, { message: 'x', models: { openai: 'gpt-4.1' } })
+      const key = resultKey(chat.chatId, 1, 'openai', 1)
+      let failUntil = 0
+      class Outage extends ChatStore {
+        override async setJSON(k: string, value: unknown, condition?: WriteCondition) {
+          if (k === key && Date.now() < failUntil) throw new Error('blob store down')
+          const written = await super.setJSON(k, value, condition)
+          // After the first text is stored, the store goes down for 2.5 stall periods.
+          if (k === key && (value as { status: string }).status === 'streaming' && !failUntil) failUntil = Date.now() + 5000
+          return written
+        }
+      }
+      const summary = await runChat(chat.chatId, { store: new Outage(), adapters: allAdapters })
+      expect(summary.outcomes.openai).toBe('superseded')
+      expect(h.providers.callsOf('openai')[0]!.aborted).toBe(true)
+      const stored = await h.blobs.store.getJSON<any>(key)
+      expect(stored.status).toBe('streaming')
+    })
+
+    it('a provider that waits two and a half stall periods for its first token is not re-triggered (heartbeat)', async () => {
+      h.providers.script('gemini', { delayMs: 5000, chunks: ['Finally.'] })
+      const chatId = await h.startChat({ message: 'Think hard', models: { gemini: 'gemini-2.5-pro' } })
+      const doc = await poll(chatId, (d) => d.status === 'completed', 15_000)
+      expect(doc.results.gemini.text).toBe('Finally.')
+      expect(await h.blobs.keys(`${metaPrefix(chatId)}recoveries/`)).toEqual([])
+      expect(h.providers.callsOf('gemini')).toHaveLength(1)
+    })
   })
 })
 

@@ -148,7 +148,7 @@ describe.concurrent('the REST API on the local emulator (demo mode)', () => {
     const cancelWhileRunning = async () => {
       const { body } = await post('/api/ai/chat', { message, participants: [{ provider: 'anthropic', model: 'claude-sonnet-4-6' }] })
       const chatId: string = body.chatId
-      // Cancelled as soon as its run has claimed it: about 6 s of answer ahead.
+      // Cancelled as soon as its run has claimed it: about 10 s of answer ahead.
       const running = (await watchChat(chatId, (doc) => isFinalChat(doc) || doc.results.anthropic!.status === 'streaming')).at(-1)!
       if (isFinalChat(running)) return null
       const cancel = await post(`/api/ai/chat/${chatId}/cancel`)
