@@ -64,7 +64,7 @@ export interface TurnStart {
 export async function startTurn({ store, context, url, mode, chat, turn, secret, deadline, expiresAt, accepted }: TurnStart): Promise<StoredAnswer> {
   if (mode === 'sync') {
     try {
-      await runViaSyncFunction(url.origin, chat.chatId, secret, deadline, turn)
+      await runViaSyncFunction(url.origin, chat, secret, deadline, turn)
       return { status: 200, body: (await currentDocument(store, chat.chatId)).document, expiresAt }
     } catch (error) {
       log.error('sync_run_failed', { chatId: chat.chatId, turn, error: describeError(error) })

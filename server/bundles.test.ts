@@ -45,10 +45,14 @@ describe('function bundles', () => {
     expect(SDKS.filter((sdk) => reached.has(sdk))).toEqual([])
   })
 
-  it('the real background run reaches every SDK (loaded only when a provider streams), the demo run none', () => {
-    const real = packagesReached(join(FUNCTIONS, 'ai-chat-run-background.mts'))
-    for (const sdk of SDKS) expect(real.has(sdk)).toBe(true)
-    expect(SDKS.filter((sdk) => packagesReached(join(FUNCTIONS, 'ai-chat-run-demo-background.mts')).has(sdk))).toEqual([])
+  it('the real runs reach every SDK (loaded only when a provider streams), the demo runs none', () => {
+    for (const name of ['ai-chat-run-background.mts', 'ai-chat-run-sync.mts']) {
+      const real = packagesReached(join(FUNCTIONS, name))
+      for (const sdk of SDKS) expect(real.has(sdk), `${name} ${sdk}`).toBe(true)
+    }
+    for (const name of ['ai-chat-run-demo-background.mts', 'ai-chat-run-demo-sync.mts']) {
+      expect(SDKS.filter((sdk) => packagesReached(join(FUNCTIONS, name)).has(sdk)), name).toEqual([])
+    }
   })
 
   it.each(functions)('%s loads no schema library: requests are checked by code generated ahead of time', (name) => {

@@ -227,6 +227,24 @@ describe('demo mode', () => {
       h.setEnv({ AI_CHAT_DEMO: undefined, AI_CHAT_DEMO_SPEED: undefined })
     }
   })
+
+  it('answers ?mode=sync through the sync run that bundles no SDK', async () => {
+    h.setEnv({ AI_CHAT_DEMO: '1', AI_CHAT_DEMO_SPEED: '20' })
+    try {
+      const seen: string[] = []
+      const original = h.platform.fetch
+      h.platform.fetch = (request) => (seen.push(new URL(request.url).pathname), original(request))
+      const answer = await h.api('/api/ai/chat?mode=sync', { json: { message: 'Demo, at once', participants: [{ provider: 'gemini' }] } })
+      h.platform.fetch = original
+      expect(answer.status).toBe(200)
+      expect(answer.body).toMatchObject({ status: 'completed', demo: true, results: { gemini: { status: 'done', demo: true } } })
+      expect(seen).toContain('/.netlify/functions/ai-chat-run-demo-sync')
+      expect(seen).not.toContain('/.netlify/functions/ai-chat-run-sync')
+      expect(h.providers.calls).toHaveLength(0)
+    } finally {
+      h.setEnv({ AI_CHAT_DEMO: undefined, AI_CHAT_DEMO_SPEED: undefined })
+    }
+  })
 })
 
 describe('sync mode (the rollback path)', () => {

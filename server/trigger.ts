@@ -14,6 +14,8 @@ export const RUN_PATH = '/.netlify/functions/ai-chat-run-background'
 export const RUN_DEMO_PATH = '/.netlify/functions/ai-chat-run-demo-background'
 /** The synchronous run (the rollback path), in its own function so the POST function loads no provider SDK. */
 export const RUN_SYNC_PATH = '/.netlify/functions/ai-chat-run-sync'
+/** The synchronous run of demo chats: no SDK in its bundle. */
+export const RUN_DEMO_SYNC_PATH = '/.netlify/functions/ai-chat-run-demo-sync'
 
 // A stored secret never changes, so a warm instance reads it once (per store: see ChatStore.scope).
 const cachedSecrets = new Map<string, string>()
@@ -72,9 +74,10 @@ function post(path: string, origin: string, body: TriggerBody): Promise<Response
   return fetch(new URL(path, origin), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 }
 
-/** Runs the chat in the sync function and resolves when it has finished (or throws when the call failed). */
-export async function runViaSyncFunction(origin: string, chatId: string, secret: string, deadline: number, turn = 1): Promise<void> {
-  const response = await post(RUN_SYNC_PATH, origin, { chatId, signature: signChat(secret, chatId), deadline, turn })
+/** Runs the chat in the (demo) sync function and resolves when it has finished (or throws when the call failed). */
+export async function runViaSyncFunction(origin: string, chat: { chatId: string; demo: boolean }, secret: string, deadline: number, turn = 1): Promise<void> {
+  const { chatId } = chat
+  const response = await post(chat.demo ? RUN_DEMO_SYNC_PATH : RUN_SYNC_PATH, origin, { chatId, signature: signChat(secret, chatId), deadline, turn })
   await response.body?.cancel()
   if (!response.ok) throw new Error(`The sync run answered ${response.status}.`)
 }

@@ -18,6 +18,7 @@ import * as cleanup from '../../netlify/functions/ai-chat-cleanup.mts'
 import * as run from '../../netlify/functions/ai-chat-run-background.mts'
 import * as runSync from '../../netlify/functions/ai-chat-run-sync.mts'
 import * as runDemo from '../../netlify/functions/ai-chat-run-demo-background.mts'
+import * as runDemoSync from '../../netlify/functions/ai-chat-run-demo-sync.mts'
 
 type Module = { default: (req: Request, context: Context) => Promise<Response | void>; config?: Config }
 
@@ -41,6 +42,7 @@ export const FUNCTIONS: PlatformFunction[] = [
   { name: 'ai-chat-run-background', module: run as Module },
   { name: 'ai-chat-run-sync', module: runSync as Module },
   { name: 'ai-chat-run-demo-background', module: runDemo as Module },
+  { name: 'ai-chat-run-demo-sync', module: runDemoSync as Module },
 ]
 
 export interface Platform {

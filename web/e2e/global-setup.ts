@@ -35,10 +35,6 @@ export default async function setup(project: TestProject) {
   mkdirSync(RESULTS, { recursive: true })
   const logFile = `${RESULTS}e2e-server.log`
   const server = await startDevServer({ port: await freePort(), logFile, env: E2E_SERVER_ENV })
-  // The emulator builds a function on its first call: for the sync run (the largest bundle, every
-  // SDK in it) that takes seconds, which `?mode=sync` must not spend out of its 30 s on a busy
-  // machine. An unsigned call builds it and runs nothing (403).
-  await (await fetch(`${server.origin}/.netlify/functions/ai-chat-run-sync`, { method: 'POST', body: '{}' })).body?.cancel()
   // Should vitest be stopped abruptly (Ctrl-C), the server still goes with it.
   const onExit = () => killDevServer(server.child)
   process.once('exit', onExit)
