@@ -110,6 +110,7 @@ export function usePage(viewport: { width: number; height: number }): PageSessio
   let loads = 0
   const inFlight = new Map<number, number>()
   let maxInFlight = 0
+  let overlap = ''
   const loadOf = new WeakMap<object, number>()
   const isStatus = (url: string) => /^\/api\/ai\/chat\/[0-9a-f-]{36}$/.test(new URL(url).pathname)
 
@@ -134,13 +135,19 @@ export function usePage(viewport: { width: number; height: number }): PageSessio
       loadOf.set(request, loads)
       const now = (inFlight.get(loads) ?? 0) + 1
       inFlight.set(loads, now)
+      if (now > maxInFlight) overlap = `${now} at once, the last ${request.url()}`
       maxInFlight = Math.max(maxInFlight, now)
     })
+    // A request ends for the page when its answer arrives (the page reads the small JSON body and
+    // only then asks again): Playwright can report `requestfinished` after the page's next request
+    // has started. One that never got an answer ends when it fails (aborted by a reload).
     const settled = (request: object) => {
       const load = loadOf.get(request)
-      if (load !== undefined) inFlight.set(load, inFlight.get(load)! - 1)
+      if (load === undefined) return
+      loadOf.delete(request)
+      inFlight.set(load, inFlight.get(load)! - 1)
     }
-    page.on('requestfinished', settled)
+    page.on('response', (response) => settled(response.request()))
     page.on('requestfailed', settled)
     await page.addInitScript(watchPage)
   })
@@ -154,7 +161,7 @@ export function usePage(viewport: { width: number; height: number }): PageSessio
     expectRanCleanly() {
       expect(cspViolations).toEqual([])
       expect(pageErrors).toEqual([])
-      expect(maxInFlight).toBe(1)
+      expect(maxInFlight, overlap).toBe(1)
     },
   }
 }
