@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { BUILT_IN_PROVIDER_IDS } from '../shared/catalogue.ts'
 import { http, HttpResponse } from 'msw'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -40,8 +41,6 @@ function shortStalls() {
   beforeAll(() => h.setEnv({ AI_CHAT_STALL_SECONDS: '2' }))
   afterAll(() => h.setEnv({ AI_CHAT_STALL_SECONDS: '30' }))
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const runUrl = () => `${h.platform.origin}${RUN_PATH}`
 /** From now on every trigger of a background run is lost (the platform answers 500). */

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -37,8 +38,6 @@ export interface DevServer {
   /** The file that receives the server's stdout and stderr. */
   logFile: string
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Starts `npm start` and resolves once it answers `/api/ai/models` in demo mode. The readiness probe

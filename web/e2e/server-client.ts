@@ -9,6 +9,7 @@
  *   hold keeps the number of calls (each one a fresh worker on the emulator) low.
  */
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { inject } from 'vitest'
 import type { StatusDocument } from '../../shared/types.ts'
 
@@ -16,8 +17,6 @@ export const origin = (): string => inject('e2eOrigin')
 
 /** Everything the server printed so far (its JSON log lines among Vite's). */
 export const serverLog = (): string => readFileSync(inject('e2eServerLog'), 'utf8')
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface Answer {
   status: number
