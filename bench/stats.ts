@@ -40,15 +40,7 @@ export function summarize(samples: readonly number[]): Summary {
 
 export const median = (samples: readonly number[]) => percentile(samples, 50)
 
-/** A small seeded PRNG (xorshift32), so every run sends the same scripts. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1
-  return () => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 2 ** 32
-  }
-}
+/** A small seeded PRNG (xorshift32, shared with the demo providers), so every run sends the same scripts. */
+export { seededRandom as seeded } from '../shared/hash.ts'
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))

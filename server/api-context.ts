@@ -2,15 +2,15 @@
 import type { Context } from '@netlify/functions'
 import { clientId, clientIp } from './client-slots.ts'
 import { AppError } from './errors.ts'
-import { param } from './http.ts'
-import type { StoredAnswer } from './idempotency.ts'
+import { json, param, readJsonBody } from './http.ts'
+import { fingerprint, idempotencyKeyOf, idempotent, type StoredAnswer } from './idempotency.ts'
 import { isChatId } from './keys.ts'
 import { describeError, log } from './log.ts'
 import type { ChatRecord } from './records.ts'
 import { createReview } from './recovery.ts'
-import type { Settings } from './settings.ts'
+import { settings, type Settings } from './settings.ts'
 import { currentDocument, type Reviewer } from './status-reader.ts'
-import type { ChatStore } from './store.ts'
+import { openStore, type ChatStore } from './store.ts'
 import { runViaSyncFunction, startRun, triggerSecret } from './trigger.ts'
 
 /** The chat id of the route (`:id`), or of `?id=` on `/api/ai/chat/status`. */
@@ -73,4 +73,47 @@ export async function startTurn({ store, context, url, mode, chat, turn, secret,
   context.waitUntil(startRun(url.origin, chat, secret, turn))
   const statusUrl = `/api/ai/chat/${chat.chatId}`
   return { status: 202, body: { ...accepted, statusUrl }, headers: { location: statusUrl }, expiresAt }
+}
+
+/** What a POST that starts a turn has in hand once its body is accepted. */
+export interface StartingRequest<T> {
+  config: Settings
+  url: URL
+  mode: 'sync' | 'background'
+  input: T
+  /** For sync mode: when participants still running end as `timeout`. */
+  deadline: number
+  store: ChatStore
+  secret: string
+  client: string
+}
+
+/**
+ * The frame of both POSTs that start a turn (a new chat, a follow-up): read and check the body, then
+ * do `work` once per `Idempotency-Key` (a repeat gets the first answer again).
+ */
+export async function startingRequest<T>(
+  req: Request,
+  context: Context,
+  validate: (body: unknown, config: Settings) => T,
+  work: (request: StartingRequest<T>) => Promise<StoredAnswer>,
+): Promise<Response> {
+  const config = settings()
+  const url = new URL(req.url)
+  const mode = modeOf(url, config)
+  const body = await readJsonBody(req, config.maxBodyBytes)
+  const input = validate(body, config)
+  const key = idempotencyKeyOf(req)
+
+  const deadline = Date.now() + config.syncDeadlineMs
+  const store = openStore()
+  const { secret, client } = await clientOf(store, req, context)
+  return idempotent(
+    store,
+    client,
+    key,
+    fingerprint(req, body),
+    () => work({ config, url, mode, input, deadline, store, secret, client }),
+    (answer) => json(answer.body, answer.status, answer.headers),
+  )
 }
