@@ -276,8 +276,11 @@ describe.concurrent('the REST API on the local emulator (demo mode)', () => {
       chatsDeleted: expect.any(Number),
       blobsDeleted: expect.any(Number),
       markersDeleted: expect.any(Number),
-      finished: true,
+      // False when it used up its 20 s budget (a busy machine, many chats kept by earlier runs of the
+      // tests); the next run goes on. The budget itself is tested in-process (cleanup.test.ts).
+      finished: expect.any(Boolean),
       ms: expect.any(Number),
     })
+    expect(answer.body.chatsSeen).toBeGreaterThan(0)
   })
 })
