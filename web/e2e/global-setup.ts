@@ -3,7 +3,7 @@
  * the first test file, stopped with its whole process group after the last. The test files get its
  * origin and the file holding its output through `inject('e2eOrigin')` / `inject('e2eServerLog')`.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 import { freePort, killDevServer, startDevServer, stopDevServer } from './dev-server.ts'
@@ -18,6 +18,8 @@ declare module 'vitest' {
 }
 
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+/** Where the local emulator keeps Netlify Blobs. */
+const LOCAL_BLOBS = fileURLToPath(new URL('../../.netlify/blobs-serve/', import.meta.url))
 
 /** The settings of the shared server. */
 const E2E_SERVER_ENV = {
@@ -33,6 +35,9 @@ const E2E_SERVER_ENV = {
 
 export default async function setup(project: TestProject) {
   mkdirSync(RESULTS, { recursive: true })
+  // An empty store, as on a fresh clone: chats kept by earlier local runs (each run leaves dozens)
+  // made the local blob server, and with it every e2e test, slower run after run.
+  rmSync(LOCAL_BLOBS, { recursive: true, force: true })
   const logFile = `${RESULTS}e2e-server.log`
   const server = await startDevServer({ port: await freePort(), logFile, env: E2E_SERVER_ENV })
   // Should vitest be stopped abruptly (Ctrl-C), the server still goes with it.
