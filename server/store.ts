@@ -137,14 +137,19 @@ export class ChatStore {
     count('reads', key)
     const found = await this.#store.getWithMetadata(key, { type: 'text' })
     if (found?.data !== JSON.stringify(value)) return undefined
-    return found.etag ?? (await this.list(key)).find((blob) => blob.key === key)?.etag
+    return found.etag ?? (await this.#listedEtag(key))
+  }
+
+  /** A blob's ETag as its listing shows it. */
+  async #listedEtag(key: string): Promise<string | undefined> {
+    return (await this.list(key)).find((blob) => blob.key === key)?.etag
   }
 
   /** A blob with its ETag (from the listing when the read carries none, as on the local blob server), or null. */
   async getJSONWithListedEtag<T>(key: string): Promise<{ data: T; etag: string | undefined } | null> {
     const found = await this.getJSONWithEtag<T>(key)
     if (!found || found.etag) return found
-    return { data: found.data, etag: (await this.list(key)).find((blob) => blob.key === key)?.etag }
+    return { data: found.data, etag: await this.#listedEtag(key) }
   }
 
   /** Every blob under a prefix (all pages). */
